@@ -1,0 +1,151 @@
+/* cmd_sim.c: `initlab sim`: Monte Carlo per-layer moments. */
+#include <jansson.h>
+#include <omp.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "mc.h"
+#include "netopts.h"
+
+static const char *const CMD = "sim";
+
+static const il_optdef sim_opts[] = {
+    {"draws", "D", "independent networks (weight draws), in [1, 10^9] (default 1000)"},
+    {"batch", "B", "inputs pushed through each network, in [1, 10^7] (default 64)"},
+    {"fixed-net", NULL, "draw one network and reuse it for every draw (D batches of inputs through the same "
+     "weights; standard errors are then conditional on that network)"},
+    {"post", NULL, "also report each layer's output (after activation, dropout, residual) as rows with point=post"},
+    {"cov-limit", "N", "keep the full covariance matrix for widths up to N, in [1, 1024]; wider layers keep the "
+     "diagonal and off-diagonal summaries (default 64)"},
+    {"seed", "S", "seed of the generator, in [0, 2^64-1]; draw i uses stream i (default 1)"},
+    {"threads", "T", "worker threads, in [1, 256]; the output does not depend on it (default: all processors)"},
+    {"format", "FMT", "tsv or json (default tsv)"},
+    {"matrices", NULL, "with --format json, include each layer's unit means and covariance matrix with SEs"},
+    {"out", "FILE", "write to FILE (written whole or not at all) instead of standard output"},
+    {"progress", NULL, "show progress on standard error even when it is not a terminal"},
+    {"quiet", NULL, "no progress on standard error"},
+};
+
+static const char *const formats[] = {"tsv", "json", NULL};
+
+static void progress(void *ctx, size_t done, size_t total)
+{
+    (void)ctx;
+    fprintf(stderr, "\rinitlab sim: %zu/%zu draws (%3.0f%%)", done, total, 100.0 * (double)done / (double)total);
+    if (done == total)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
+int cmd_sim(int argc, char **argv)
+{
+    static il_cmdopts o;
+    static il_net net;
+    const char *pos[1];
+    size_t npos;
+    il_cmdopts_init(&o, sim_opts, sizeof sim_opts / sizeof sim_opts[0], 1);
+    int rc = il_opts_parse(CMD, o.defs, o.n, argc, argv, o.vals, pos, 0, &npos, "[options]",
+                           "Draws D independent networks (weights from the chosen initializer), pushes B inputs "
+                           "through each, and prints per layer the mean, the mean square q and their standard "
+                           "errors (computed across networks), the within/between-network split of the variance, "
+                           "off-diagonal covariances and fourth moments. Output is TSV (a '#' header with every "
+                           "parameter, then one row per layer) or JSON.");
+    if (rc)
+        return rc < 0 ? IL_EXIT_OK : rc;
+
+    il_mc_cfg cfg;
+    il_mc_cfg_default(&cfg);
+    size_t threads, cov_limit;
+    int fmt;
+    int procs = omp_get_num_procs();
+    if ((rc = il_cli_size(CMD, &o, "draws", 1, 1000000000, 1000, &cfg.draws)) ||
+        (rc = il_cli_size(CMD, &o, "batch", 1, 10000000, 64, &cfg.batch)) ||
+        (rc = il_cli_size(CMD, &o, "cov-limit", 1, 1024, IL_MC_COV_LIMIT_DEFAULT, &cov_limit)) ||
+        (rc = il_cli_u64(CMD, &o, "seed", 1, &cfg.seed)) ||
+        (rc = il_cli_size(CMD, &o, "threads", 1, 256, (size_t)(procs > 0 ? procs : 1), &threads)) ||
+        (rc = il_cli_choice(CMD, &o, "format", formats, 0, &fmt)))
+        return rc;
+    if (il_cmdopts_get(&o, "matrices") && fmt != 1)
+        return il_usage_error(CMD, "--matrices needs --format json");
+    if (il_cmdopts_get(&o, "progress") && il_cmdopts_get(&o, "quiet"))
+        return il_usage_error(CMD, "--progress and --quiet contradict each other");
+    cfg.threads = (int)threads;
+    cfg.cov_limit = cov_limit;
+    cfg.fixed_net = il_cmdopts_get(&o, "fixed-net") != NULL;
+    cfg.want_post = il_cmdopts_get(&o, "post") != NULL;
+
+    il_params ps = {.n = 0};
+    il_params_add(&ps, "seed", 1, "%llu", (unsigned long long)cfg.seed);
+    il_params_add(&ps, "draws", 1, "%zu", cfg.draws);
+    il_params_add(&ps, "batch", 1, "%zu", cfg.batch);
+    il_params_add(&ps, "fixed_net", 1, "%d", cfg.fixed_net);
+    il_net_init(&net);
+    if ((rc = il_cli_net(CMD, &o, cfg.batch, &net, &ps))) {
+        il_net_release(&net);
+        return rc;
+    }
+    il_params_add(&ps, "cov_limit", 1, "%zu", cfg.cov_limit);
+    il_params_add(&ps, "se", 0, "%s", cfg.fixed_net ? "across input batches of one network (conditional)"
+                                                  : "across independent networks");
+    cfg.net = &net;
+
+    size_t need = il_mc_memory(&cfg), have = il_machine_memory();
+    if (need == SIZE_MAX || (have && need > have / 10 * 9)) {
+        il_net_release(&net);
+        return il_usage_error(CMD, "the run needs about %.3g GiB of memory, more than this machine's %.3g GiB; reduce "
+                              "--widths, --batch, --threads or --cov-limit", (double)need / 1073741824.0,
+                              (double)have / 1073741824.0);
+    }
+    int show = il_cmdopts_get(&o, "progress") || (!il_cmdopts_get(&o, "quiet") && isatty(STDERR_FILENO));
+    if (show) {
+        cfg.progress = progress;
+    }
+
+    il_mc_result res;
+    il_outfile out;
+    il_status st = il_mc_result_init(&res, &cfg);
+    if (st != IL_OK) {
+        il_net_release(&net);
+        return il_fail(CMD, "%s", il_strerror(st));
+    }
+    st = il_mc_run(&cfg, &res);
+    if (st == IL_ENUMERIC) {
+        rc = il_fail(CMD, "non-finite value (overflow or NaN) at layer %zu in draw %zu; nothing was written "
+                     "(reduce the gain or the depth)", res.bad_layer, res.bad_draw);
+        goto done;
+    }
+    if (st != IL_OK) {
+        rc = il_fail(CMD, "%s", il_strerror(st));
+        goto done;
+    }
+    const char *path = il_cmdopts_get(&o, "out");
+    if (il_outfile_open(&out, path) != 0) {
+        rc = il_fail(CMD, "cannot create --out '%s': %s", path, strerror(errno));
+        goto done;
+    }
+    if (fmt == 0) {
+        st = il_moments_write_tsv(out.f, CMD, ps.p, ps.n, res.pre, res.post, res.layers);
+    } else {
+        json_t *j = il_moments_to_json(CMD, ps.p, ps.n, res.pre, res.post, res.layers,
+                                       il_cmdopts_get(&o, "matrices") != NULL);
+        st = j && json_dumpf(j, out.f, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) == 0 && fputc('\n', out.f) != EOF
+                 ? IL_OK
+                 : IL_EIO;
+        json_decref(j);
+    }
+    if (st != IL_OK) {
+        il_outfile_abort(&out);
+        rc = il_fail(CMD, "writing the output failed: %s", il_strerror(st));
+        goto done;
+    }
+    if (il_outfile_commit(&out) != 0)
+        rc = il_fail(CMD, "writing '%s' failed: %s", path ? path : "standard output", strerror(errno));
+done:
+    il_mc_result_release(&res);
+    il_net_release(&net);
+    return rc;
+}

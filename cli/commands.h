@@ -1,0 +1,7 @@
+/* commands.h: one function per subcommand (cli/cmd_<name>.c); main.c dispatches from a table. */
+#ifndef IL_COMMANDS_H
+#define IL_COMMANDS_H
+
+int cmd_sim(int argc, char **argv);
+
+#endif

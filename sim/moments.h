@@ -1,0 +1,101 @@
+/* moments.h: streaming per-layer moments across independent draws, with standard errors.
+ *
+ * One draw is one network (weights drawn once) pushed with a batch of B inputs. From the batch
+ * Y (B x n) a draw yields per-draw statistics (il_layer_draw); these are independent across draws,
+ * so every standard error here is the across-draw standard deviation over sqrt(D). Samples within
+ * one draw share weights and are never treated as independent.
+ *
+ * Accumulation is Welford's update in draw order, so the result depends only on the sequence of
+ * draws, not on how they were computed. */
+#ifndef IL_MOMENTS_H
+#define IL_MOMENTS_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <jansson.h>
+#include "error.h"
+
+/* Statistics of one layer in one draw. Arrays are owned by whoever set them up. */
+typedef struct {
+    double *mvec;   /* n: batch mean of each unit */
+    double *sec;    /* full ? n*n : n: batch mean of y_i y_j (or of y_i^2) */
+    double mbar;    /* mean of mvec over units */
+    double q;       /* mean over units of the batch mean of y_i^2 (the layer's mean square M) */
+    double m4;      /* mean over units and batch of y^4 */
+    double within;  /* mean over units of the unbiased within-batch variance (NaN if B = 1) */
+    double offdiag; /* mean over i != j of the batch mean of y_i y_j (NaN if n = 1) */
+} il_layer_draw;
+
+typedef struct {
+    double mean, m2; /* Welford: running mean and sum of squared deviations */
+} il_wacc;
+
+typedef struct {
+    size_t width;
+    int full;        /* 1: the full n x n second-moment matrix is kept; 0: its diagonal */
+    size_t batch;    /* B, for the within/between split */
+    size_t count;    /* draws accumulated */
+    il_wacc *mvec;   /* n */
+    il_wacc *sec;    /* n*n or n */
+    il_wacc mbar, q, m4, within, offdiag;
+} il_layer_acc;
+
+/* Summary of one layer, as printed. NaN where undefined (one draw: every SE; B = 1: the split). */
+typedef struct {
+    size_t width, draws;
+    double mean, mean_se;       /* mean over units of E[y_i], and its SE */
+    double q, q_se;             /* E[M], M = |y|^2 / n, and its SE */
+    double q_sd;                /* sd of the per-network M across networks (network-to-network spread) */
+    double var;                 /* mean over units of Var(y_i) = E[y_i^2] - E[y_i]^2 */
+    double var_within, var_between; /* var = var_within + var_between (ANOVA split, per unit) */
+    double offdiag, offdiag_se; /* mean over i != j of Cov(y_i, y_j), and its SE */
+    double m4, m4_se;           /* mean over units of E[y_i^4], and its SE */
+} il_layer_summary;
+
+/* il_layer_draw_size: doubles needed by one il_layer_draw of width n (full or diagonal). */
+size_t il_layer_draw_doubles(size_t n, int full);
+
+/* il_layer_draw_compute: the per-draw statistics of y (B x n row-major) into *d, whose mvec and sec
+ * point to storage of the right size. Uses CBLAS for the full matrix when n is large enough. */
+void il_layer_draw_compute(il_layer_draw *d, const double *y, size_t B, size_t n, int full);
+
+/* il_layer_acc_init: allocates the accumulators for width n; IL_ENOMEM. il_layer_acc_release frees
+ * them (NULL-safe on a zeroed struct). */
+il_status il_layer_acc_init(il_layer_acc *a, size_t n, int full, size_t batch);
+void il_layer_acc_release(il_layer_acc *a);
+size_t il_layer_acc_bytes(size_t n, int full);
+
+/* il_layer_acc_push: adds one draw. */
+void il_layer_acc_push(il_layer_acc *a, const il_layer_draw *d);
+
+/* il_layer_acc_summary: the printed summary. */
+void il_layer_acc_summary(const il_layer_acc *a, il_layer_summary *s);
+
+/* Per-entry estimates with SEs: E[y_i], and Cov(y_i, y_j) = E[y_i y_j] - E[y_i] E[y_j] (the SE is
+ * that of the E[y_i y_j] term; the product term's error is O(1/D)). For a diagonal-only
+ * accumulator, il_layer_acc_cov returns IL_EINVAL unless i == j. */
+void il_layer_acc_unit_mean(const il_layer_acc *a, size_t i, double *m, double *se);
+il_status il_layer_acc_cov(const il_layer_acc *a, size_t i, size_t j, double *c, double *se);
+
+/* A header parameter for output files. */
+typedef struct {
+    const char *key;
+    char value[256];
+    int numeric; /* 1: JSON number */
+} il_param;
+
+/* Writers. il_moments_write_tsv: a '#' header (tool, version, every parameter), the column line, and
+ * one row per layer and point (pre, then post if given), numbers with %.17g, NaN as "NaN".
+ * il_moments_to_json: the same content as a JSON object (NaN as null); with matrices, each layer's
+ * mean vector and covariance (with SE) as well. Returns NULL on ENOMEM. */
+il_status il_moments_write_tsv(FILE *f, const char *command, const il_param *params, size_t n_params,
+                               const il_layer_acc *pre, const il_layer_acc *post, size_t layers);
+json_t *il_moments_to_json(const char *command, const il_param *params, size_t n_params, const il_layer_acc *pre,
+                           const il_layer_acc *post, size_t layers, int matrices);
+
+/* Shared by every writer: the header lines and the JSON "params" object. */
+void il_write_header(FILE *f, const char *command, const il_param *params, size_t n_params);
+json_t *il_params_to_json(const il_param *params, size_t n_params);
+json_t *il_json_number(double v); /* json_real, or null for NaN/inf */
+
+#endif
