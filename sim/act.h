@@ -31,7 +31,7 @@ typedef struct {
 /* il_act_parse: reads "name" or "name:p1" or "name:p1:p2" (e.g. "leaky_relu:0.2", "hardtanh:-2:2"),
  * filling defaults for omitted parameters. Numbers are parsed strictly (finite, no trailing text).
  * Returns IL_EINVAL for an unknown name, a malformed or out-of-range parameter (elu alpha and
- * softplus beta must be > 0; hardtanh needs min < max); *out is untouched then. */
+ * softplus beta and threshold must be > 0; hardtanh needs min < max); *out is untouched then. */
 il_status il_act_parse(const char *text, il_act *out);
 
 /* il_act_default: *out = kind with PyTorch's default parameters. */
@@ -48,7 +48,8 @@ int il_act_format(const il_act *a, char *buf, size_t n);
 
 /* il_act_eval / il_act_deriv: phi(x) and phi'(x). At kinks the derivative follows PyTorch's
  * autograd convention (relu'(0) = 0, abs'(0) = 0, leaky_relu'(0) = slope, relu6'(0) = relu6'(6) = 0,
- * hardtanh'(min) = hardtanh'(max) = 0). */
+ * hardtanh'(min) = hardtanh'(max) = 0, elu'(0) = alpha, selu'(0) = scale * alpha, softplus' = 1
+ * where beta * x > threshold). */
 double il_act_eval(const il_act *a, double x);
 double il_act_deriv(const il_act *a, double x);
 
