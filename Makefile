@@ -85,7 +85,7 @@ check: ## install test dependencies, build, run every unit and command test (fas
 demo: ## install dependencies, build, run the default experiments and write out/demo
 	@sh .ci/deps.sh demo
 	@$(MAKE) --no-print-directory all
-	@BUILD=$(BUILD) sh tests/../cli/demo.sh
+	@BUILD=$(BUILD) sh cli/demo.sh
 
 bench: ## time initlab against PyTorch and NumPy on the same workloads
 	@sh .ci/deps.sh bench

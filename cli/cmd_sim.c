@@ -2,6 +2,7 @@
 #include <jansson.h>
 #include <omp.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,12 +33,41 @@ static const il_optdef sim_opts[] = {
 
 static const char *const formats[] = {"tsv", "json", NULL};
 
+/* Set by SIGINT/SIGTERM: the run stops after the draws under way and writes what it has. */
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    interrupted = sig;
+}
+
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* Progress on stderr: on a terminal, one line rewritten at each whole percent; elsewhere (a log),
+ * a line at every tenth. */
+typedef struct {
+    int tty;
+    int last;
+} progress_state;
+
 static void progress(void *ctx, size_t done, size_t total)
 {
-    (void)ctx;
-    fprintf(stderr, "\rinitlab sim: %zu/%zu draws (%3.0f%%)", done, total, 100.0 * (double)done / (double)total);
-    if (done == total)
-        fputc('\n', stderr);
+    progress_state *ps = ctx;
+    int pct = (int)(100.0 * (double)done / (double)total);
+    int step = ps->tty ? 1 : 10;
+    if (done < total && pct / step == ps->last / step)
+        return;
+    ps->last = pct;
+    fprintf(stderr, "%sinitlab sim: %zu/%zu draws (%3d%%)%s", ps->tty ? "\r" : "", done, total, pct,
+            ps->tty && done < total ? "" : "\n");
     fflush(stderr);
 }
 
@@ -101,8 +131,10 @@ int cmd_sim(int argc, char **argv)
                               (double)have / 1073741824.0);
     }
     int show = il_cmdopts_get(&o, "progress") || (!il_cmdopts_get(&o, "quiet") && isatty(STDERR_FILENO));
+    progress_state pstate = {isatty(STDERR_FILENO), -1};
     if (show) {
         cfg.progress = progress;
+        cfg.progress_ctx = &pstate;
     }
 
     il_mc_result res;
@@ -112,7 +144,20 @@ int cmd_sim(int argc, char **argv)
         il_net_release(&net);
         return il_fail(CMD, "%s", il_strerror(st));
     }
+    cfg.stop = &interrupted;
+    catch_signals();
     st = il_mc_run(&cfg, &res);
+    int partial = st == IL_EINTR;
+    if (partial) {
+        if (show)
+            fputc('\n', stderr);
+        if (res.draws_done < 1) {
+            rc = il_fail(CMD, "interrupted before the first draw finished; nothing was written");
+            goto done;
+        }
+        il_params_add(&ps, "partial", 0, "yes: interrupted after %zu of %zu draws", res.draws_done, cfg.draws);
+        st = IL_OK;
+    }
     if (st == IL_ENUMERIC) {
         rc = il_fail(CMD, "non-finite value (overflow or NaN) at layer %zu in draw %zu; nothing was written "
                      "(reduce the gain or the depth)", res.bad_layer, res.bad_draw);
@@ -144,6 +189,9 @@ int cmd_sim(int argc, char **argv)
     }
     if (il_outfile_commit(&out) != 0)
         rc = il_fail(CMD, "writing '%s' failed: %s", path ? path : "standard output", strerror(errno));
+    else if (partial)
+        rc = il_fail(CMD, "interrupted by signal %d: wrote partial results of %zu of %zu draws", (int)interrupted,
+                     res.draws_done, cfg.draws);
 done:
     il_mc_result_release(&res);
     il_net_release(&net);

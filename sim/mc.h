@@ -10,6 +10,7 @@
 #ifndef IL_MC_H
 #define IL_MC_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "error.h"
@@ -33,7 +34,7 @@ typedef struct {
     void *progress_ctx;
     /* Optional: when *stop becomes nonzero, the run ends after the draws under way and returns
      * IL_EINTR with the finished draws accumulated. */
-    const volatile int *stop;
+    const volatile sig_atomic_t *stop;
 } il_mc_cfg;
 
 typedef struct {

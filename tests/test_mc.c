@@ -259,7 +259,7 @@ static void test_threads_bit_identical(void **state)
 }
 
 typedef struct {
-    volatile int *stop;
+    volatile sig_atomic_t *stop;
     size_t after;
 } stopper;
 
@@ -288,7 +288,7 @@ static void test_interrupt_and_continue(void **state)
     cfg.threads = 2;
     cfg.seed = 8;
     cfg.want_post = 1;
-    volatile int stop = 0;
+    volatile sig_atomic_t stop = 0;
     stopper st = {&stop, 50};
     cfg.stop = &stop;
     cfg.progress = stop_progress;
