@@ -25,6 +25,7 @@ struct il_net_ws {
     double *res;     /* batch x nmax */
     double *mask;    /* batch x nmax */
     double *block;   /* one allocation holding all of the above */
+    il_init_ws *init_ws; /* scratch for orthogonal weights, or NULL */
 };
 
 void il_net_init(il_net *net)
@@ -507,8 +508,9 @@ static size_t ws_doubles(const il_net *net, size_t batch, size_t *wmax)
 
 size_t il_net_ws_bytes(const il_net *net, size_t batch)
 {
-    size_t wmax, L = il_net_layers(net);
-    return sizeof(struct il_net_ws) + ws_doubles(net, batch, &wmax) * sizeof(double) +
+    size_t wmax, L = il_net_layers(net), nmax = il_net_max_width(net);
+    size_t ortho = net->winit.kind == IL_INIT_ORTHOGONAL ? 3 * nmax * nmax * sizeof(double) : 0;
+    return sizeof(struct il_net_ws) + ortho + ws_doubles(net, batch, &wmax) * sizeof(double) +
            L * (2 * sizeof(double *) + 2 * sizeof(size_t));
 }
 
@@ -527,7 +529,10 @@ il_net_ws *il_net_ws_alloc(const il_net *net, size_t batch)
     ws->fan_in = calloc(L, sizeof *ws->fan_in);
     ws->width = calloc(L, sizeof *ws->width);
     ws->block = malloc(nd * sizeof(double));
-    if (!ws->w || !ws->b || !ws->fan_in || !ws->width || !ws->block) {
+    if (net->winit.kind == IL_INIT_ORTHOGONAL)
+        ws->init_ws = il_init_ws_alloc(nmax, nmax);
+    if (!ws->w || !ws->b || !ws->fan_in || !ws->width || !ws->block ||
+        (net->winit.kind == IL_INIT_ORTHOGONAL && !ws->init_ws)) {
         il_net_ws_free(ws);
         return NULL;
     }
@@ -571,6 +576,7 @@ void il_net_ws_free(il_net_ws *ws)
     free(ws->fan_in);
     free(ws->width);
     free(ws->block);
+    il_init_ws_free(ws->init_ws);
     free(ws);
 }
 
@@ -587,7 +593,7 @@ const double *il_net_bias(const il_net_ws *ws, size_t layer)
 il_status il_net_draw_weights(const il_net *net, il_net_ws *ws, il_rng *r)
 {
     for (size_t l = 0; l < ws->layers; l++) {
-        IL_TRY(il_init_fill_weight(&net->winit, r, ws->w[l], ws->width[l], ws->fan_in[l], NULL));
+        IL_TRY(il_init_fill_weight(&net->winit, r, ws->w[l], ws->width[l], ws->fan_in[l], ws->init_ws));
         if (ws->b[l])
             IL_TRY(il_init_fill_bias(&net->binit, r, ws->b[l], ws->width[l], ws->fan_in[l]));
     }
