@@ -43,7 +43,7 @@ TESTS = \
 	$(BUILD)/tests/test_net \
 	$(BUILD)/tests/test_mc
 
-TEST_HELPERS = $(BUILD)/tests/pcg_ref
+TEST_HELPERS = $(BUILD)/tests/pcg_ref $(BUILD)/tests/jsoncheck
 
 .PHONY: all help deps demo check check-build bench install uninstall clean
 
@@ -74,6 +74,10 @@ $(BUILD)/tests/test_%: tests/test_%.c $(BUILD)/libinitlab.a tests/testutil.h
 $(BUILD)/tests/pcg_ref: tests/pcg_ref.cpp
 	@mkdir -p $(@D)
 	$(CXX) -std=c++14 -O2 -Wall -Wextra -Werror -o $@ $<
+
+$(BUILD)/tests/jsoncheck: tests/jsoncheck.c
+	@mkdir -p $(@D)
+	$(CC) $(ILCFLAGS) -o $@ $< -ljansson
 
 check-build: $(BUILD)/initlab $(TESTS) $(TEST_HELPERS)
 

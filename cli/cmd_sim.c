@@ -139,10 +139,18 @@ int cmd_sim(int argc, char **argv)
 
     il_mc_result res;
     il_outfile out;
+    int committed = 0;
     il_status st = il_mc_result_init(&res, &cfg);
     if (st != IL_OK) {
         il_net_release(&net);
         return il_fail(CMD, "%s", il_strerror(st));
+    }
+    const char *path = il_cmdopts_get(&o, "out");
+    if (il_outfile_open(&out, path) != 0) {
+        rc = il_fail(CMD, "cannot create --out '%s': %s", path, strerror(errno));
+        il_mc_result_release(&res);
+        il_net_release(&net);
+        return rc;
     }
     cfg.stop = &interrupted;
     catch_signals();
@@ -167,11 +175,6 @@ int cmd_sim(int argc, char **argv)
         rc = il_fail(CMD, "%s", il_strerror(st));
         goto done;
     }
-    const char *path = il_cmdopts_get(&o, "out");
-    if (il_outfile_open(&out, path) != 0) {
-        rc = il_fail(CMD, "cannot create --out '%s': %s", path, strerror(errno));
-        goto done;
-    }
     if (fmt == 0) {
         st = il_moments_write_tsv(out.f, CMD, ps.p, ps.n, res.pre, res.post, res.layers);
     } else {
@@ -183,16 +186,18 @@ int cmd_sim(int argc, char **argv)
         json_decref(j);
     }
     if (st != IL_OK) {
-        il_outfile_abort(&out);
         rc = il_fail(CMD, "writing the output failed: %s", il_strerror(st));
         goto done;
     }
+    committed = 1;
     if (il_outfile_commit(&out) != 0)
         rc = il_fail(CMD, "writing '%s' failed: %s", path ? path : "standard output", strerror(errno));
     else if (partial)
         rc = il_fail(CMD, "interrupted by signal %d: wrote partial results of %zu of %zu draws", (int)interrupted,
                      res.draws_done, cfg.draws);
 done:
+    if (!committed)
+        il_outfile_abort(&out);
     il_mc_result_release(&res);
     il_net_release(&net);
     return rc;

@@ -33,7 +33,10 @@ int main(int argc, char **argv)
     /* Parallelism is across Monte Carlo draws; BLAS stays single-threaded inside each draw. */
     openblas_set_num_threads(1);
     if (argc < 2) {
-        usage(stderr);
+        fprintf(stderr, "initlab: no command given; commands are:");
+        for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+            fprintf(stderr, " %s", cmds[i].name);
+        fprintf(stderr, " (see 'initlab --help')\n");
         return IL_EXIT_USAGE;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {

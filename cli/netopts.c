@@ -148,6 +148,37 @@ int il_cli_choice(const char *cmd, const il_cmdopts *o, const char *name, const 
     return 0;
 }
 
+/* The arguments each initializer takes, as torch.nn.init's functions do. */
+static const char *init_keys(il_init_kind kind)
+{
+    switch (kind) {
+    case IL_INIT_KAIMING_UNIFORM:
+    case IL_INIT_KAIMING_NORMAL: return "a, mode, nonlinearity";
+    case IL_INIT_XAVIER_UNIFORM:
+    case IL_INIT_XAVIER_NORMAL:
+    case IL_INIT_ORTHOGONAL: return "gain";
+    case IL_INIT_NORMAL: return "mean, std";
+    case IL_INIT_UNIFORM: return "lo, hi";
+    case IL_INIT_CONSTANT: return "value";
+    default: return "";
+    }
+}
+
+/* Whether key is one of the ", "-separated names in list. */
+static int key_allowed(const char *list, const char *key)
+{
+    size_t kl = strlen(key);
+    for (const char *p = list; *p;) {
+        size_t wl = strcspn(p, ",");
+        if (wl == kl && strncmp(p, key, kl) == 0)
+            return 1;
+        p += wl;
+        while (*p == ',' || *p == ' ')
+            p++;
+    }
+    return 0;
+}
+
 /* Parses "name[:k=v,...]" into *s. Returns 0 or IL_EXIT_USAGE after a message. */
 static int parse_init(const char *cmd, const char *opt, const char *text, il_init_spec *s)
 {
@@ -179,6 +210,10 @@ static int parse_init(const char *cmd, const char *opt, const char *text, il_ini
             return il_usage_error(cmd, "--%s: argument '%s' must be key=value", opt, item);
         *eq = '\0';
         const char *key = item, *val = eq + 1;
+        const char *allowed = init_keys(kind);
+        if (!key_allowed(allowed, key))
+            return il_usage_error(cmd, "--%s: %s takes no argument '%s' (%s)", opt, name, key,
+                                  *allowed ? allowed : "it takes none");
         double d = 0.0;
         int is_num = il_parse_double(val, &d) == IL_OK;
         if (strcmp(key, "nonlinearity") == 0) {
@@ -346,6 +381,6 @@ int il_cli_net(const char *cmd, const il_cmdopts *o, size_t batch, il_net *net, 
         il_params_add(ps, "input_var", 0, "%s", iv);
     }
     if (il_net_check(net, batch, err, sizeof err) != IL_OK)
-        return il_usage_error(cmd, "%s", err);
+        return il_usage_error(cmd, "%s%s", arch ? "--arch: " : "", err);
     return 0;
 }

@@ -306,8 +306,8 @@ static json_t *layer_json(const il_layer_acc *a, size_t l, int post, int matrice
         json_t *mean = json_array(), *mse = json_array(), *cov = json_array(), *cse = json_array();
         bad |= json_object_set_new(o, "unit_mean", mean);
         bad |= json_object_set_new(o, "unit_mean_se", mse);
-        bad |= json_object_set_new(o, a->full ? "cov" : "var", cov);
-        bad |= json_object_set_new(o, a->full ? "cov_se" : "var_se", cse);
+        bad |= json_object_set_new(o, a->full ? "cov" : "unit_var", cov);
+        bad |= json_object_set_new(o, a->full ? "cov_se" : "unit_var_se", cse);
         for (size_t i = 0; i < n && !bad; i++) {
             double m, se;
             il_layer_acc_unit_mean(a, i, &m, &se);

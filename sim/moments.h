@@ -47,7 +47,8 @@ typedef struct {
     double q, q_se;             /* E[M], M = |y|^2 / n, and its SE */
     double q_sd;                /* sd of the per-network M across networks (network-to-network spread) */
     double var;                 /* mean over units of Var(y_i) = E[y_i^2] - E[y_i]^2 */
-    double var_within, var_between; /* var = var_within + var_between (ANOVA split, per unit) */
+    double var_within, var_between; /* ANOVA split, per unit: var ~ var_within + var_between (equal in
+                                     * expectation; the estimators differ by O(1/(D B))) */
     double offdiag, offdiag_se; /* mean over i != j of Cov(y_i, y_j), and its SE */
     double m4, m4_se;           /* mean over units of E[y_i^4], and its SE */
 } il_layer_summary;
@@ -87,7 +88,8 @@ typedef struct {
 /* Writers. il_moments_write_tsv: a '#' header (tool, version, every parameter), the column line, and
  * one row per layer and point (pre, then post if given), numbers with %.17g, NaN as "NaN".
  * il_moments_to_json: the same content as a JSON object (NaN as null); with matrices, each layer's
- * mean vector and covariance (with SE) as well. Returns NULL on ENOMEM. */
+ * unit means and covariance matrix with SEs as well ("cov", "cov_se"; for layers wider than the
+ * covariance limit, the diagonal only as "unit_var", "unit_var_se"). Returns NULL on ENOMEM. */
 il_status il_moments_write_tsv(FILE *f, const char *command, const il_param *params, size_t n_params,
                                const il_layer_acc *pre, const il_layer_acc *post, size_t layers);
 json_t *il_moments_to_json(const char *command, const il_param *params, size_t n_params, const il_layer_acc *pre,
