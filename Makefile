@@ -40,6 +40,7 @@ TESTS = \
 	$(BUILD)/tests/test_act \
 	$(BUILD)/tests/test_init \
 	$(BUILD)/tests/test_parse \
+	$(BUILD)/tests/test_moments \
 	$(BUILD)/tests/test_net \
 	$(BUILD)/tests/test_mc
 
