@@ -25,7 +25,9 @@ LIB_OBJS = \
 	$(BUILD)/sim/net.o \
 	$(BUILD)/sim/moments.o \
 	$(BUILD)/sim/mc.o \
-	$(BUILD)/sim/parse.o
+	$(BUILD)/sim/parse.o \
+	$(BUILD)/analysis/verdict.o \
+	$(BUILD)/analysis/claim.o
 
 # Command-line layer.
 CLI_OBJS = \
@@ -42,7 +44,9 @@ TESTS = \
 	$(BUILD)/tests/test_parse \
 	$(BUILD)/tests/test_moments \
 	$(BUILD)/tests/test_net \
-	$(BUILD)/tests/test_mc
+	$(BUILD)/tests/test_mc \
+	$(BUILD)/tests/test_verdict \
+	$(BUILD)/tests/test_claim
 
 TEST_HELPERS = $(BUILD)/tests/pcg_ref $(BUILD)/tests/jsoncheck
 
