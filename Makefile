@@ -26,6 +26,7 @@ LIB_OBJS = \
 	$(BUILD)/sim/moments.o \
 	$(BUILD)/sim/mc.o \
 	$(BUILD)/sim/parse.o \
+	$(BUILD)/sim/checkpoint.o \
 	$(BUILD)/analysis/verdict.o \
 	$(BUILD)/analysis/claim.o
 

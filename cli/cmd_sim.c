@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "checkpoint.h"
 #include "commands.h"
 #include "mc.h"
 #include "netopts.h"
@@ -27,6 +29,13 @@ static const il_optdef sim_opts[] = {
     {"format", "FMT", "tsv or json (default tsv)"},
     {"matrices", NULL, "with --format json, include each layer's unit means and covariance matrix with SEs"},
     {"out", "FILE", "write to FILE (written whole or not at all) instead of standard output"},
+    {"checkpoint", "FILE", "save the run's state to FILE every --checkpoint-every seconds, when interrupted, and at "
+     "the end (written whole or not at all)"},
+    {"checkpoint-every", "SECONDS", "seconds between checkpoints, in [1, 86400] (default 60)"},
+    {"resume", "FILE", "continue the run saved in FILE (a --checkpoint file from a run with exactly the same "
+     "options; the output is then bit-identical to an uninterrupted run)"},
+    {"stop-after", "N", "stop after at least N more draws (at the end of a group of draws), as if interrupted: "
+     "with --checkpoint, a long run can be done in chunks, each continued with --resume"},
     {"progress", NULL, "show progress on standard error even when it is not a terminal"},
     {"quiet", NULL, "no progress on standard error"},
 };
@@ -51,23 +60,61 @@ static void catch_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
-/* Progress on stderr: on a terminal, one line rewritten at each whole percent; elsewhere (a log),
- * a line at every tenth. */
+/* What the per-group callback does: progress on stderr (on a terminal, one line rewritten at each
+ * whole percent; elsewhere, a line at every tenth) and periodic checkpoints. */
 typedef struct {
-    int tty;
-    int last;
-} progress_state;
+    int show, tty, last;
+    const char *ckpt;          /* checkpoint path, or NULL */
+    double every, last_save;   /* seconds */
+    const il_mc_result *res;
+    const char *fingerprint;
+    int warned;
+    size_t start, stop_after; /* draws done when this invocation began; 0: no limit */
+} run_state;
 
-static void progress(void *ctx, size_t done, size_t total)
+static double now_seconds(void)
 {
-    progress_state *ps = ctx;
-    int pct = (int)(100.0 * (double)done / (double)total);
-    int step = ps->tty ? 1 : 10;
-    if (done < total && pct / step == ps->last / step)
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Writes the checkpoint atomically; 0 or -1 with errno. */
+static int save_checkpoint(const char *path, const il_mc_result *res, const char *fingerprint)
+{
+    il_outfile o;
+    if (il_outfile_open(&o, path) != 0)
+        return -1;
+    if (il_checkpoint_save(o.f, res, fingerprint) != IL_OK) {
+        il_outfile_abort(&o);
+        errno = EIO;
+        return -1;
+    }
+    return il_outfile_commit(&o);
+}
+
+static void on_group(void *ctx, size_t done, size_t total)
+{
+    run_state *rs = ctx;
+    if (rs->stop_after && done - rs->start >= rs->stop_after && done < total)
+        interrupted = -1;
+    if (rs->ckpt && now_seconds() - rs->last_save >= rs->every) {
+        if (save_checkpoint(rs->ckpt, rs->res, rs->fingerprint) != 0 && !rs->warned) {
+            fprintf(stderr, "initlab sim: cannot write --checkpoint '%s': %s (the run goes on)\n", rs->ckpt,
+                    strerror(errno));
+            rs->warned = 1;
+        }
+        rs->last_save = now_seconds();
+    }
+    if (!rs->show)
         return;
-    ps->last = pct;
-    fprintf(stderr, "%sinitlab sim: %zu/%zu draws (%3d%%)%s", ps->tty ? "\r" : "", done, total, pct,
-            ps->tty && done < total ? "" : "\n");
+    int pct = (int)(100.0 * (double)done / (double)total);
+    int step = rs->tty ? 1 : 10;
+    if (done < total && pct / step == rs->last / step)
+        return;
+    rs->last = pct;
+    fprintf(stderr, "%sinitlab sim: %zu/%zu draws (%3d%%)%s", rs->tty ? "\r" : "", done, total, pct,
+            rs->tty && done < total ? "" : "\n");
     fflush(stderr);
 }
 
@@ -131,11 +178,30 @@ int cmd_sim(int argc, char **argv)
                               (double)have / 1073741824.0);
     }
     int show = il_cmdopts_get(&o, "progress") || (!il_cmdopts_get(&o, "quiet") && isatty(STDERR_FILENO));
-    progress_state pstate = {isatty(STDERR_FILENO), -1};
-    if (show) {
-        cfg.progress = progress;
-        cfg.progress_ctx = &pstate;
+    run_state rstate = {show, isatty(STDERR_FILENO), -1, il_cmdopts_get(&o, "checkpoint"), 60.0, 0.0, NULL, NULL, 0,
+                        0, 0};
+    size_t every;
+    if ((rc = il_cli_size(CMD, &o, "checkpoint-every", 1, 86400, 60, &every))) {
+        il_net_release(&net);
+        return rc;
     }
+    if ((rc = il_cli_size(CMD, &o, "stop-after", 1, 1000000000, 0, &rstate.stop_after))) {
+        il_net_release(&net);
+        return rc;
+    }
+    if (il_cmdopts_get(&o, "checkpoint-every") && !rstate.ckpt) {
+        il_net_release(&net);
+        return il_usage_error(CMD, "--checkpoint-every needs --checkpoint FILE");
+    }
+    rstate.every = (double)every;
+    /* The fingerprint: every parameter that affects the numbers (the header, without run notes). */
+    char fingerprint[IL_MAX_PARAMS * 300];
+    size_t fl = 0;
+    for (size_t i = 0; i < ps.n && fl < sizeof fingerprint; i++)
+        fl += (size_t)snprintf(fingerprint + fl, sizeof fingerprint - fl, "%s=%s;", ps.p[i].key, ps.p[i].value);
+    rstate.fingerprint = fingerprint;
+    cfg.progress = on_group;
+    cfg.progress_ctx = &rstate;
 
     il_mc_result res;
     il_outfile out;
@@ -144,6 +210,35 @@ int cmd_sim(int argc, char **argv)
     if (st != IL_OK) {
         il_net_release(&net);
         return il_fail(CMD, "%s", il_strerror(st));
+    }
+    rstate.res = &res;
+    const char *resume = il_cmdopts_get(&o, "resume");
+    if (resume) {
+        char err[256] = "";
+        FILE *rf = fopen(resume, "rb");
+        if (!rf) {
+            rc = il_fail(CMD, "cannot open --resume '%s': %s", resume, strerror(errno));
+        } else {
+            il_status lst = il_checkpoint_load(rf, &res, fingerprint, err, sizeof err);
+            fclose(rf);
+            if (lst != IL_OK)
+                rc = il_usage_error(CMD, "--resume '%s': %s", resume, err[0] ? err : il_strerror(lst));
+        }
+        if (rc) {
+            il_mc_result_release(&res);
+            il_net_release(&net);
+            return rc;
+        }
+    }
+    rstate.start = res.draws_done;
+    if (rstate.ckpt) {
+        if (save_checkpoint(rstate.ckpt, &res, fingerprint) != 0) {
+            rc = il_fail(CMD, "cannot write --checkpoint '%s': %s", rstate.ckpt, strerror(errno));
+            il_mc_result_release(&res);
+            il_net_release(&net);
+            return rc;
+        }
+        rstate.last_save = now_seconds();
     }
     const char *path = il_cmdopts_get(&o, "out");
     if (il_outfile_open(&out, path) != 0) {
@@ -156,14 +251,16 @@ int cmd_sim(int argc, char **argv)
     catch_signals();
     st = il_mc_run(&cfg, &res);
     int partial = st == IL_EINTR;
+    if (rstate.ckpt && (st == IL_OK || partial) && save_checkpoint(rstate.ckpt, &res, fingerprint) != 0)
+        fprintf(stderr, "initlab sim: cannot write --checkpoint '%s': %s\n", rstate.ckpt, strerror(errno));
     if (partial) {
-        if (show)
+        if (show && rstate.tty)
             fputc('\n', stderr);
         if (res.draws_done < 1) {
             rc = il_fail(CMD, "interrupted before the first draw finished; nothing was written");
             goto done;
         }
-        il_params_add(&ps, "partial", 0, "yes: interrupted after %zu of %zu draws", res.draws_done, cfg.draws);
+        il_params_add(&ps, "partial", 0, "yes: stopped after %zu of %zu draws", res.draws_done, cfg.draws);
         st = IL_OK;
     }
     if (st == IL_ENUMERIC) {
@@ -192,9 +289,15 @@ int cmd_sim(int argc, char **argv)
     committed = 1;
     if (il_outfile_commit(&out) != 0)
         rc = il_fail(CMD, "writing '%s' failed: %s", path ? path : "standard output", strerror(errno));
-    else if (partial)
-        rc = il_fail(CMD, "interrupted by signal %d: wrote partial results of %zu of %zu draws", (int)interrupted,
-                     res.draws_done, cfg.draws);
+    else if (partial) {
+        if (interrupted < 0)
+            fprintf(stderr, "initlab sim: stopped after %zu draws this run (--stop-after): wrote partial results of "
+                    "%zu of %zu draws\n", res.draws_done - rstate.start, res.draws_done, cfg.draws);
+        else
+            fprintf(stderr, "initlab sim: interrupted by signal %d: wrote partial results of %zu of %zu draws\n",
+                    (int)interrupted, res.draws_done, cfg.draws);
+        rc = IL_EXIT_PARTIAL;
+    }
 done:
     if (!committed)
         il_outfile_abort(&out);

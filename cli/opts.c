@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 size_t il_opt_index(const il_optdef *defs, size_t ndefs, const char *name)
@@ -157,6 +158,11 @@ int il_outfile_open(il_outfile *o, const char *path)
     memcpy(o->path, path, n + 1);
     snprintf(o->tmp, n + 16, "%s.tmp.XXXXXX", path);
     int fd = mkstemp(o->tmp);
+    /* mkstemp creates the file 0600; give it the mode an ordinary creat() would (0666 less umask) */
+    mode_t mask = umask(0);
+    umask(mask);
+    if (fd >= 0)
+        fchmod(fd, 0666 & ~mask);
     if (fd < 0 || !(o->f = fdopen(fd, "w"))) {
         int e = errno;
         if (fd >= 0) {

@@ -9,6 +9,7 @@
 #define IL_EXIT_OK 0
 #define IL_EXIT_FAIL 1  /* runtime failure */
 #define IL_EXIT_USAGE 2 /* bad command line */
+#define IL_EXIT_PARTIAL 3 /* stopped early (signal or --stop-after): partial results were written */
 
 typedef struct {
     const char *name;    /* long name without dashes */
