@@ -44,6 +44,7 @@ TESTS = \
 	$(BUILD)/tests/test_init \
 	$(BUILD)/tests/test_parse \
 	$(BUILD)/tests/test_moments \
+	$(BUILD)/tests/test_checkpoint \
 	$(BUILD)/tests/test_net \
 	$(BUILD)/tests/test_mc \
 	$(BUILD)/tests/test_verdict \

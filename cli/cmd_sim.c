@@ -130,7 +130,9 @@ int cmd_sim(int argc, char **argv)
                            "through each, and prints per layer the mean, the mean square q and their standard "
                            "errors (computed across networks), the within/between-network split of the variance, "
                            "off-diagonal covariances and fourth moments. Output is TSV (a '#' header with every "
-                           "parameter, then one row per layer) or JSON.");
+                           "parameter, then one row per layer) or JSON. Exit status: 0 done, 1 runtime failure (nothing "
+                           "written), 2 bad command line (nothing written), 3 stopped early by a signal or --stop-after "
+                           "(the finished draws were written, marked partial).");
     if (rc)
         return rc < 0 ? IL_EXIT_OK : rc;
 
