@@ -52,7 +52,7 @@ TESTS = \
 
 TEST_HELPERS = $(BUILD)/tests/pcg_ref $(BUILD)/tests/jsoncheck
 
-.PHONY: all help deps demo check check-build bench install uninstall clean
+.PHONY: all help deps demo check check-build check-asan check-valgrind check-slow fuzz bench install uninstall clean
 
 all: $(BUILD)/initlab ## build the initlab command and library (default)
 
@@ -92,6 +92,52 @@ check: ## install test dependencies, build, run every unit and command test (fas
 	@sh .ci/deps.sh check
 	@$(MAKE) --no-print-directory check-build
 	@BUILD=$(BUILD) sh tests/run.sh
+
+SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+check-asan: ## the whole suite built with AddressSanitizer and UndefinedBehaviorSanitizer (build-asan/)
+	@sh .ci/deps.sh check
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g $(SAN)" check-build
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 LSAN_OPTIONS=suppressions=tests/lsan.supp:print_suppressions=0 \
+	  UBSAN_OPTIONS=print_stacktrace=1 BUILD=build-asan sh tests/run.sh
+
+check-valgrind: ## the whole suite under valgrind memcheck (errors and definite leaks fail)
+	@sh .ci/deps.sh check
+	@$(MAKE) --no-print-directory check-build
+	@BUILD=$(BUILD) IL_VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+	  --suppressions=tests/valgrind.supp" sh tests/run.sh
+
+FUZZ_SECONDS ?= 60
+FUZZ_SRC = sim/error.c sim/rng.c sim/act.c sim/init.c sim/parse.c sim/net.c sim/moments.c sim/mc.c
+FUZZ_FLAGS = -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fopenmp \
+	-D_POSIX_C_SOURCE=200809L -DIL_VERSION='"$(VERSION)"' -Isim -Ianalysis -Wall -Werror -Wno-pass-failed
+
+$(BUILD)/fuzz/fuzz_arch: tests/fuzz/fuzz_arch.c $(FUZZ_SRC)
+	@mkdir -p $(@D)
+	clang $(FUZZ_FLAGS) -o $@ $^ -lgsl -lopenblas -ljansson -lm
+
+$(BUILD)/fuzz/fuzz_claim: tests/fuzz/fuzz_claim.c analysis/claim.c sim/error.c
+	@mkdir -p $(@D)
+	clang $(FUZZ_FLAGS) -o $@ $^ -lmatheval -lm
+
+fuzz: ## libFuzzer on the --arch parser and the claim expressions, FUZZ_SECONDS (default 60) each
+	@sh .ci/deps.sh slow
+	@$(MAKE) --no-print-directory $(BUILD)/fuzz/fuzz_arch $(BUILD)/fuzz/fuzz_claim
+	@mkdir -p $(BUILD)/fuzz/work_arch $(BUILD)/fuzz/work_claim
+	$(BUILD)/fuzz/fuzz_arch -max_total_time=$(FUZZ_SECONDS) -max_len=512 -print_final_stats=1 \
+	  $(BUILD)/fuzz/work_arch tests/fuzz/corpus_arch
+	ASAN_OPTIONS=detect_leaks=0 $(BUILD)/fuzz/fuzz_claim -max_total_time=$(FUZZ_SECONDS) -max_len=256 \
+	  -print_final_stats=1 $(BUILD)/fuzz/work_claim tests/fuzz/corpus_claim
+
+DIEHARDER_TESTS ?= 0 1 2 3 4 8 9 10 11 12 13 15 16 17 100 101 102 201 202 203
+$(BUILD)/tests/rng_stream: tests/rng_stream.c $(BUILD)/libinitlab.a
+	@mkdir -p $(@D)
+	$(CC) $(ILCFLAGS) -o $@ $< $(BUILD)/libinitlab.a $(LDLIBS_IL)
+
+check-slow: ## slow tier: fuzzing, dieharder on the raw PCG64 stream, and the calibration tests
+	@$(MAKE) --no-print-directory fuzz
+	@$(MAKE) --no-print-directory $(BUILD)/tests/rng_stream
+	@BUILD=$(BUILD) DIEHARDER_TESTS="$(DIEHARDER_TESTS)" sh tests/dieharder.sh
 
 demo: ## install dependencies, build, run the default experiments and write out/demo
 	@sh .ci/deps.sh demo

@@ -1,5 +1,5 @@
 #!/bin/sh
-# deps.sh [build|check|demo|bench]: installs the Debian packages initlab needs for that goal when any
+# deps.sh [build|check|demo|bench|slow]: installs the Debian packages initlab needs for that goal when any
 # is missing. As root it runs apt-get; otherwise it prints the exact command and fails.
 set -eu
 goal=${1:-build}
@@ -9,7 +9,8 @@ build) ;;
 check) pkgs="$pkgs libcmocka-dev gnuplot-nox" ;;
 demo) pkgs="$pkgs gnuplot-nox" ;;
 bench) pkgs="$pkgs gnuplot-nox python3-numpy python3-torch" ;;
-*) echo "deps.sh: unknown goal '$goal' (build, check, demo, bench)" >&2; exit 2 ;;
+slow) pkgs="$pkgs libcmocka-dev clang libclang-rt-14-dev dieharder" ;;
+*) echo "deps.sh: unknown goal '$goal' (build, check, demo, bench, slow)" >&2; exit 2 ;;
 esac
 missing=""
 for p in $pkgs; do

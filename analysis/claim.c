@@ -214,6 +214,26 @@ il_claim *il_claim_alloc(const char *expr, char *err, size_t errlen)
             return NULL;
         }
     }
+    /* A '.' must sit inside a number (digits with one point, not glued to a name): libmatheval's
+     * lexer silently drops a stray '.' (echoing it to stdout), so "q." would otherwise mean q. */
+    for (size_t i = 0; i < len; i++) {
+        if (expr[i] != '.')
+            continue;
+        size_t b = i, e = i + 1, points = 0, digits = 0;
+        while (b > 0 && (is_digit(expr[b - 1]) || expr[b - 1] == '.'))
+            b--;
+        while (e < len && (is_digit(expr[e]) || expr[e] == '.'))
+            e++;
+        for (size_t j = b; j < e; j++) {
+            points += expr[j] == '.';
+            digits += is_digit(expr[j]) != 0;
+        }
+        if (points != 1 || digits == 0 || (b > 0 && is_alpha_(expr[b - 1]))) {
+            msg(err, errlen, "claim '%s': misplaced '.' at position %zu (a number is written 0.5, .5 or 5.)", expr,
+                i + 1);
+            return NULL;
+        }
+    }
 
     il_claim *c = calloc(1, sizeof *c);
     char *word = malloc(len + 1), *seen = NULL;

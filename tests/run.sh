@@ -5,6 +5,13 @@
 BUILD=${BUILD:-build}
 export IL_PCG_REF="$BUILD/tests/pcg_ref"
 export INITLAB="$BUILD/initlab"
+# IL_VALGRIND (e.g. "valgrind -q --error-exitcode=99"): run every test binary and the command under it.
+if [ -n "${IL_VALGRIND:-}" ]; then
+    wrap="$BUILD/initlab-valgrind"
+    printf '#!/bin/sh\nexec %s "%s/initlab" "$@"\n' "$IL_VALGRIND" "$(cd "$BUILD" && pwd)" >"$wrap"
+    chmod +x "$wrap"
+    export INITLAB="$wrap"
+fi
 passed=0
 failed=0
 log=$(mktemp)
@@ -12,7 +19,7 @@ trap 'rm -f "$log"' EXIT
 for t in "$BUILD"/tests/test_*; do
     [ -x "$t" ] || continue
     name=$(basename "$t")
-    "$t" >"$log" 2>&1
+    ${IL_VALGRIND:-} "$t" >"$log" 2>&1
     status=$?
     runs=$(grep -c '^\[ RUN      \]' "$log")
     oks=$(grep -c '^\[       OK \]' "$log")

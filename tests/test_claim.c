@@ -287,6 +287,29 @@ static void test_bad_context(void **state)
     il_claim_free(NULL);
 }
 
+/* Found by the fuzzer: libmatheval drops a stray '.', so "q." evaluated as q. Every misplaced point is
+ * refused; numbers with one point still parse. */
+static void test_misplaced_points(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {"q.", "1..2", "...", "n0.5", "x1.5", "1.2.3", ".", "q*.", "(.)"};
+    char err[256];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err[0] = '\0';
+        il_claim *c = il_claim_alloc(bad[i], err, sizeof err);
+        if (c)
+            fail_msg("'%s' was accepted", bad[i]);
+        assert_non_null(strstr(err, "'.'"));
+    }
+    static const char *const good[] = {".5*q", "q*5.", "0.25+q", "q/1.5"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        il_claim *c = il_claim_alloc(good[i], err, sizeof err);
+        if (!c)
+            fail_msg("'%s' was refused: %s", good[i], err);
+        il_claim_free(c);
+    }
+}
+
 static void test_error_buffers(void **state)
 {
     (void)state;
@@ -326,6 +349,7 @@ int main(void)
         cmocka_unit_test(test_nonfinite),
         cmocka_unit_test(test_bad_context),
         cmocka_unit_test(test_error_buffers),
+        cmocka_unit_test(test_misplaced_points),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
