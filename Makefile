@@ -28,6 +28,8 @@ LIB_OBJS = \
 	$(BUILD)/sim/parse.o \
 	$(BUILD)/sim/checkpoint.o \
 	$(BUILD)/analysis/verdict.o \
+	$(BUILD)/analysis/theory.o \
+	$(BUILD)/analysis/compare.o \
 	$(BUILD)/analysis/claim.o
 
 # Command-line layer.
@@ -35,7 +37,8 @@ CLI_OBJS = \
 	$(BUILD)/cli/main.o \
 	$(BUILD)/cli/opts.o \
 	$(BUILD)/cli/netopts.o \
-	$(BUILD)/cli/cmd_sim.o
+	$(BUILD)/cli/cmd_sim.o \
+	$(BUILD)/cli/cmd_theory.o
 
 # Unit tests, one per module (tests/test_<module>.c).
 TESTS = \

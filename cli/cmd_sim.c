@@ -2,6 +2,7 @@
 #include <jansson.h>
 #include <omp.h>
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +11,9 @@
 #include <unistd.h>
 
 #include "checkpoint.h"
+#include "claim.h"
 #include "commands.h"
+#include "compare.h"
 #include "mc.h"
 #include "netopts.h"
 
@@ -29,6 +32,16 @@ static const il_optdef sim_opts[] = {
     {"format", "FMT", "tsv or json (default tsv)"},
     {"matrices", NULL, "with --format json, include each layer's unit means and covariance matrix with SEs"},
     {"out", "FILE", "write to FILE (written whole or not at all) instead of standard output"},
+    {"compare", NULL, "compare every layer with the analytic formulas of 'initlab theory': per layer the estimate "
+     "+- SE, the theory value, z, p and a verdict (consistent, refuted or inconclusive, with the draws needed to "
+     "decide), for q, the mean and the mean off-diagonal covariance, and every unit's mean and covariance entry "
+     "when the full matrix is kept; Holm's correction over the whole table"},
+    {"claim", "EXPR", "with --compare: a claimed per-layer q to test, as a closed form in l (layer), n (its input "
+     "width), m (its output width), n0, L, p, or a recursion in q (the previous layer's value), e.g. "
+     "'q*(n+1)/(3*n)'"},
+    {"claim-q0", "Q", "the value of q at layer 0 for a recursive --claim (default 1: unit-variance inputs)"},
+    {"alpha", "A", "family-wise level of the verdicts, in (0, 0.5) (default 0.001)"},
+    {"rel-tol", "R", "relevant relative deviation for 'consistent', in (0, 1) (default 0.01)"},
     {"checkpoint", "FILE", "save the run's state to FILE every --checkpoint-every seconds, when interrupted, and at "
      "the end (written whole or not at all)"},
     {"checkpoint-every", "SECONDS", "seconds between checkpoints, in [1, 86400] (default 60)"},
@@ -118,6 +131,134 @@ static void on_group(void *ctx, size_t done, size_t total)
     fflush(stderr);
 }
 
+static void put_num(FILE *f, double v)
+{
+    if (isnan(v))
+        fputs("NaN", f);
+    else if (isinf(v))
+        fputs(v > 0 ? "Inf" : "-Inf", f);
+    else
+        fprintf(f, "%.17g", v);
+}
+
+static void put_cell(FILE *f, const il_compare_cell *c, int with_est)
+{
+    double vals[] = {c->est, c->se, c->theory, c->v.z, c->v.p_adj, c->v.n_needed};
+    for (size_t i = with_est ? 0 : 2; i < 6; i++) {
+        fputc('\t', f);
+        put_num(f, c->tested ? vals[i] : NAN);
+    }
+    fprintf(f, "\t%s", c->tested ? il_verdict_name(c->v.verdict) : "untested");
+}
+
+static json_t *cell_json(const il_compare_cell *c)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "estimate", il_json_number(c->est));
+    json_object_set_new(o, "se", il_json_number(c->se));
+    json_object_set_new(o, "value", il_json_number(c->theory));
+    json_object_set_new(o, "z", il_json_number(c->v.z));
+    json_object_set_new(o, "p", il_json_number(c->v.p));
+    json_object_set_new(o, "p_holm", il_json_number(c->v.p_adj));
+    json_object_set_new(o, "verdict", json_string(c->tested ? il_verdict_name(c->v.verdict) : "untested"));
+    json_object_set_new(o, "draws_needed", il_json_number(c->v.n_needed));
+    json_object_set_new(o, "reason", json_string(c->v.reason ? c->v.reason : ""));
+    return o;
+}
+
+/* The --compare table: one row per layer and point. p columns are Holm-adjusted. */
+static il_status write_compare(FILE *f, int fmt, const il_params *ps, const il_compare_row *rows, size_t R,
+                               const il_compare_summary *sum)
+{
+    if (fmt == 0) {
+        il_write_header(f, "sim --compare", ps->p, ps->n);
+        fprintf(f, "# verdicts: Holm over %zu tests (every layer's q, mean, offdiag and unit entries); p is "
+                   "Holm-adjusted; draws_needed only for inconclusive tests\n# method: exact = the exact "
+                   "expectation at these widths; mean-field = approximate (infinite width)\n",
+                sum->family_size);
+        fprintf(f, "layer\tpoint\twidth\tmethod\tq\tq_se\tq_theory\tz\tp\tdraws_needed\tverdict"
+                   "\tmean\tmean_se\tmean_theory\tz_mean\tp_mean\tdraws_needed_mean\tverdict_mean"
+                   "\toffdiag\toffdiag_se\toffdiag_theory\tz_offdiag\tp_offdiag\tdraws_needed_offdiag"
+                   "\tverdict_offdiag\tunits_tested\tunits_refuted");
+        if (sum->has_claim)
+            fprintf(f, "\tq_claim\tz_claim\tp_claim\tdraws_needed_claim\tverdict_claim");
+        fputc('\n', f);
+        for (size_t r = 0; r < R; r++) {
+            const il_compare_row *w = &rows[r];
+            fprintf(f, "%zu\t%s\t%zu\t%s", w->layer, w->post ? "post" : "pre", w->width,
+                    il_theory_method_name(w->method));
+            put_cell(f, &w->q, 1);
+            put_cell(f, &w->mean, 1);
+            put_cell(f, &w->offdiag, 1);
+            fprintf(f, "\t%zu\t%zu", w->units_tested, w->units_refuted);
+            if (sum->has_claim)
+                put_cell(f, &w->claim, 0);
+            fputc('\n', f);
+        }
+        fprintf(f, "# overall: %s (%zu refuted, %zu consistent, %zu inconclusive of %zu tests)\n",
+                il_verdict_name(sum->theory.overall), sum->theory.refuted, sum->theory.consistent,
+                sum->theory.inconclusive, sum->family_size);
+        if (sum->has_claim)
+            fprintf(f, "# claim: %s (%zu refuted, %zu consistent, %zu inconclusive of %zu layers)\n",
+                    il_verdict_name(sum->claim.overall), sum->claim.refuted, sum->claim.consistent,
+                    sum->claim.inconclusive, sum->claim.refuted + sum->claim.consistent + sum->claim.inconclusive);
+        return ferror(f) ? IL_EIO : IL_OK;
+    }
+    json_t *root = json_object(), *arr = json_array();
+    if (!root || !arr) {
+        json_decref(root);
+        json_decref(arr);
+        return IL_ENOMEM;
+    }
+    json_object_set_new(root, "tool", json_string("initlab"));
+    json_object_set_new(root, "version", json_string(IL_VERSION));
+    json_object_set_new(root, "command", json_string("sim --compare"));
+    json_object_set_new(root, "params", il_params_to_json(ps->p, ps->n));
+    json_object_set_new(root, "layers", arr);
+    for (size_t r = 0; r < R; r++) {
+        const il_compare_row *w = &rows[r];
+        json_t *o = json_object();
+        json_array_append_new(arr, o);
+        json_object_set_new(o, "layer", json_integer((json_int_t)w->layer));
+        json_object_set_new(o, "point", json_string(w->post ? "post" : "pre"));
+        json_object_set_new(o, "width", json_integer((json_int_t)w->width));
+        json_object_set_new(o, "method", json_string(il_theory_method_name(w->method)));
+        json_object_set_new(o, "q", cell_json(&w->q));
+        json_object_set_new(o, "mean", cell_json(&w->mean));
+        json_object_set_new(o, "offdiag", cell_json(&w->offdiag));
+        json_object_set_new(o, "units_tested", json_integer((json_int_t)w->units_tested));
+        json_object_set_new(o, "units_refuted", json_integer((json_int_t)w->units_refuted));
+        if (sum->has_claim && !w->post)
+            json_object_set_new(o, "claim", cell_json(&w->claim));
+    }
+    json_t *ov = json_object();
+    json_object_set_new(root, "overall", ov);
+    json_object_set_new(ov, "verdict", json_string(il_verdict_name(sum->theory.overall)));
+    json_object_set_new(ov, "tests", json_integer((json_int_t)sum->family_size));
+    json_object_set_new(ov, "refuted", json_integer((json_int_t)sum->theory.refuted));
+    json_object_set_new(ov, "consistent", json_integer((json_int_t)sum->theory.consistent));
+    json_object_set_new(ov, "inconclusive", json_integer((json_int_t)sum->theory.inconclusive));
+    if (sum->has_claim)
+        json_object_set_new(root, "claim_overall", json_string(il_verdict_name(sum->claim.overall)));
+    int bad = json_dumpf(root, f, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) != 0 || fputc('\n', f) == EOF;
+    json_decref(root);
+    return bad ? IL_EIO : IL_OK;
+}
+
+/* The dropout probability a claim's variable p refers to: the first dropout or DropConnect. */
+static double net_dropout_p(const il_net *net)
+{
+    for (size_t i = 0; i < net->n_ops; i++) {
+        if (net->ops[i].kind == IL_OP_DROPOUT && net->ops[i].p > 0)
+            return net->ops[i].p;
+        if (net->ops[i].kind == IL_OP_LINEAR && net->ops[i].dc_p > 0)
+            return net->ops[i].dc_p;
+    }
+    return 0.0;
+}
+
 int cmd_sim(int argc, char **argv)
 {
     static il_cmdopts o;
@@ -172,28 +313,101 @@ int cmd_sim(int argc, char **argv)
                                                   : "across independent networks");
     cfg.net = &net;
 
+    /* --compare: the theory and the claim are computed before the run, so that a network without
+     * theory or a malformed claim is refused at once. */
+    int compare = il_cmdopts_get(&o, "compare") != NULL;
+    const char *claim_text = il_cmdopts_get(&o, "claim");
+    il_verdict_opts vopts;
+    il_verdict_opts_default(&vopts);
+    double claim_q0;
+    if ((rc = il_cli_double(CMD, &o, "alpha", 0.0, 0.5, 1, 1, IL_VERDICT_ALPHA, &vopts.alpha)) ||
+        (rc = il_cli_double(CMD, &o, "rel-tol", 0.0, 1.0, 1, 1, IL_VERDICT_REL_TOL, &vopts.rel_tol)) ||
+        (rc = il_cli_double(CMD, &o, "claim-q0", -1e300, 1e300, 0, 0, 1.0, &claim_q0))) {
+        il_net_release(&net);
+        return rc;
+    }
+    static const char *const compare_only[] = {"claim", "claim-q0", "alpha", "rel-tol"};
+    for (size_t i = 0; i < sizeof compare_only / sizeof compare_only[0]; i++)
+        if (!compare && il_cmdopts_get(&o, compare_only[i])) {
+            il_net_release(&net);
+            return il_usage_error(CMD, "--%s needs --compare", compare_only[i]);
+        }
+    if (compare && cfg.draws < 2) {
+        il_net_release(&net);
+        return il_usage_error(CMD, "--compare needs --draws >= 2 (standard errors come from independent draws)");
+    }
+    if (il_cmdopts_get(&o, "matrices") && compare) {
+        il_net_release(&net);
+        return il_usage_error(CMD, "--matrices and --compare cannot be combined (the comparison tests the matrix "
+                              "entries itself)");
+    }
+    const size_t L = il_net_layers(&net);
+    il_theory_layer *th = NULL;
+    il_claim *claim = NULL;
+    double *claim_values = NULL;
+    if (compare) {
+        char err[512] = "";
+        th = calloc(L, sizeof *th);
+        il_status tst = th ? il_theory_run(&net, th, NULL, err, sizeof err) : IL_ENOMEM;
+        if (tst == IL_OK && claim_text) {
+            claim = il_claim_alloc(claim_text, err, sizeof err);
+            claim_values = malloc(L * sizeof *claim_values);
+            if (!claim || !claim_values)
+                tst = IL_EINVAL;
+        }
+        if (tst == IL_OK && claim) {
+            size_t *widths = malloc((L + 1) * sizeof *widths);
+            il_claim_ctx cctx = {widths, L, net_dropout_p(&net), claim_q0};
+            if (!widths) {
+                tst = IL_ENOMEM;
+            } else {
+                il_net_widths(&net, widths);
+                tst = il_claim_eval(claim, &cctx, claim_values, err, sizeof err);
+                free(widths);
+            }
+            if (tst == IL_ENUMERIC)
+                tst = IL_EINVAL;
+        }
+        if (tst != IL_OK) {
+            if (tst == IL_EUNSUPPORTED)
+                rc = il_usage_error(CMD, "--compare: no theory for this network: %s", err);
+            else if (claim_text && th && tst == IL_EINVAL)
+                rc = il_usage_error(CMD, "--claim: %s", err);
+            else
+                rc = il_fail(CMD, "--compare: %s%s%s", il_strerror(tst), err[0] ? ": " : "", err);
+            il_claim_free(claim);
+            free(claim_values);
+            free(th);
+            il_net_release(&net);
+            return rc;
+        }
+        il_params_add(&ps, "compare", 1, "1");
+        il_params_add(&ps, "alpha", 1, "%.17g", vopts.alpha);
+        il_params_add(&ps, "rel_tol", 1, "%.17g", vopts.rel_tol);
+        if (claim_text) {
+            il_params_add(&ps, "claim", 0, "%s", claim_text);
+            il_params_add(&ps, "claim_q0", 1, "%.17g", claim_q0);
+        }
+    }
+
     size_t need = il_mc_memory(&cfg), have = il_machine_memory();
     if (need == SIZE_MAX || (have && need > have / 10 * 9)) {
-        il_net_release(&net);
-        return il_usage_error(CMD, "the run needs about %.3g GiB of memory, more than this machine's %.3g GiB; reduce "
+        rc = il_usage_error(CMD, "the run needs about %.3g GiB of memory, more than this machine's %.3g GiB; reduce "
                               "--widths, --batch, --threads or --cov-limit", (double)need / 1073741824.0,
                               (double)have / 1073741824.0);
+        goto early;
     }
     int show = il_cmdopts_get(&o, "progress") || (!il_cmdopts_get(&o, "quiet") && isatty(STDERR_FILENO));
     run_state rstate = {show, isatty(STDERR_FILENO), -1, il_cmdopts_get(&o, "checkpoint"), 60.0, 0.0, NULL, NULL, 0,
                         0, 0};
     size_t every;
-    if ((rc = il_cli_size(CMD, &o, "checkpoint-every", 1, 86400, 60, &every))) {
-        il_net_release(&net);
-        return rc;
-    }
-    if ((rc = il_cli_size(CMD, &o, "stop-after", 1, 1000000000, 0, &rstate.stop_after))) {
-        il_net_release(&net);
-        return rc;
-    }
+    if ((rc = il_cli_size(CMD, &o, "checkpoint-every", 1, 86400, 60, &every)))
+        goto early;
+    if ((rc = il_cli_size(CMD, &o, "stop-after", 1, 1000000000, 0, &rstate.stop_after)))
+        goto early;
     if (il_cmdopts_get(&o, "checkpoint-every") && !rstate.ckpt) {
-        il_net_release(&net);
-        return il_usage_error(CMD, "--checkpoint-every needs --checkpoint FILE");
+        rc = il_usage_error(CMD, "--checkpoint-every needs --checkpoint FILE");
+        goto early;
     }
     rstate.every = (double)every;
     /* The fingerprint: every parameter that affects the numbers (the header, without run notes). */
@@ -210,8 +424,8 @@ int cmd_sim(int argc, char **argv)
     int committed = 0;
     il_status st = il_mc_result_init(&res, &cfg);
     if (st != IL_OK) {
-        il_net_release(&net);
-        return il_fail(CMD, "%s", il_strerror(st));
+        rc = il_fail(CMD, "%s", il_strerror(st));
+        goto early;
     }
     rstate.res = &res;
     const char *resume = il_cmdopts_get(&o, "resume");
@@ -228,8 +442,7 @@ int cmd_sim(int argc, char **argv)
         }
         if (rc) {
             il_mc_result_release(&res);
-            il_net_release(&net);
-            return rc;
+            goto early;
         }
     }
     rstate.start = res.draws_done;
@@ -237,8 +450,7 @@ int cmd_sim(int argc, char **argv)
         if (save_checkpoint(rstate.ckpt, &res, fingerprint) != 0) {
             rc = il_fail(CMD, "cannot write --checkpoint '%s': %s", rstate.ckpt, strerror(errno));
             il_mc_result_release(&res);
-            il_net_release(&net);
-            return rc;
+            goto early;
         }
         rstate.last_save = now_seconds();
     }
@@ -246,8 +458,7 @@ int cmd_sim(int argc, char **argv)
     if (il_outfile_open(&out, path) != 0) {
         rc = il_fail(CMD, "cannot create --out '%s': %s", path, strerror(errno));
         il_mc_result_release(&res);
-        il_net_release(&net);
-        return rc;
+        goto early;
     }
     cfg.stop = &interrupted;
     catch_signals();
@@ -274,7 +485,15 @@ int cmd_sim(int argc, char **argv)
         rc = il_fail(CMD, "%s", il_strerror(st));
         goto done;
     }
-    if (fmt == 0) {
+    if (compare) {
+        size_t R = il_compare_rows(&res);
+        il_compare_row *rows = calloc(R, sizeof *rows);
+        il_compare_summary sum;
+        st = rows ? il_compare_run(&res, th, claim_values, &vopts, rows, &sum) : IL_ENOMEM;
+        if (st == IL_OK)
+            st = write_compare(out.f, fmt, &ps, rows, R, &sum);
+        free(rows);
+    } else if (fmt == 0) {
         st = il_moments_write_tsv(out.f, CMD, ps.p, ps.n, res.pre, res.post, res.layers);
     } else {
         json_t *j = il_moments_to_json(CMD, ps.p, ps.n, res.pre, res.post, res.layers,
@@ -304,6 +523,10 @@ done:
     if (!committed)
         il_outfile_abort(&out);
     il_mc_result_release(&res);
+early:
+    il_claim_free(claim);
+    free(claim_values);
+    free(th);
     il_net_release(&net);
     return rc;
 }

@@ -3,5 +3,6 @@
 #define IL_COMMANDS_H
 
 int cmd_sim(int argc, char **argv);
+int cmd_theory(int argc, char **argv);
 
 #endif
