@@ -51,6 +51,7 @@ TESTS = \
 	$(BUILD)/tests/test_net \
 	$(BUILD)/tests/test_mc \
 	$(BUILD)/tests/test_theory \
+	$(BUILD)/tests/test_compare \
 	$(BUILD)/tests/test_verdict \
 	$(BUILD)/tests/test_claim
 

@@ -1,14 +1,13 @@
 /* init.c: weight and bias initializers with torch.nn.init's semantics (see init.h).
  *
- * Generator steps. rng.h lets a normal fill consume a number of steps that depends on the values
- * drawn (e.g. a rejection sampler), so a fill cannot promise "rows*cols steps". Instead every fill
- * of a random kind (all kinds but ZEROS and CONSTANT) draws from a private copy of *r and then
- * advances *r by exactly IL_INIT_STRIDE = 2^64 steps, whatever the shape and whatever the copy
- * consumed (il_rng_advance is O(64)). ZEROS and CONSTANT advance *r by 0 steps. The k-th random fill
- * from a given state thus reads the block [k*2^64, (k+1)*2^64) of the stream: fills never overlap
- * (a fill would need 2^64 draws, centuries of work, to reach the next block), and a period of
- * 2^128 leaves room for 2^64 fills per stream. A call that fails validation (IL_EINVAL,
- * IL_ERANGE) leaves *r and the output untouched.
+ * Generator steps. Every fill of a random kind (all kinds but ZEROS and CONSTANT) draws from *r in
+ * order, advancing it by as many steps as it uses (a normal fill uses a value-dependent number:
+ * the ziggurat rejects now and then), so consecutive fills read consecutive, disjoint stretches of
+ * the stream and the whole is deterministic. (An earlier version gave every fill a block of 2^64
+ * steps by jumping ahead; that made values at the same position of different blocks, and of
+ * different streams, measurably correlated, because a^(2^64) = 1 mod 2^64 for the LCG multiplier:
+ * the blocks' states share their low 64 bits. Do not reintroduce it.) ZEROS and CONSTANT use no
+ * steps. A call that fails validation (IL_EINVAL, IL_ERANGE) leaves *r and the output untouched.
  *
  * Orthogonal (torch.nn.init.orthogonal_): G is a rows x cols matrix filled row-major by one
  * il_rng_fill_normal(copy, G, rows*cols, 0, 1) call (torch: tensor.new(rows, cols).normal_()).
@@ -38,9 +37,6 @@
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_vector.h>
-
-/* Steps by which a random fill advances the caller's generator (see the top of this file). */
-#define IL_INIT_STRIDE (((il_u128)1) << 64)
 
 /* torch's default negative slope for leaky_relu when calculate_gain gets no param. */
 #define IL_LEAKY_RELU_DEFAULT_SLOPE 0.01
@@ -466,25 +462,24 @@ il_status il_init_fill_weight(const il_init_spec *s, il_rng *r, double *w, size_
             return IL_EINVAL;
     }
 
-    il_rng g = *r;
-    il_rng_advance(r, IL_INIT_STRIDE);
+    il_rng *g = r; /* fills consume the caller's stream in order */
 
     switch (s->kind) {
     case IL_INIT_ORTHOGONAL:
-        return fill_orthogonal(s->gain, &g, w, rows, cols, ws);
+        return fill_orthogonal(s->gain, g, w, rows, cols, ws);
     case IL_INIT_NORMAL:
-        il_rng_fill_normal(&g, w, count, s->mean, s->std);
+        il_rng_fill_normal(g, w, count, s->mean, s->std);
         return IL_OK;
     case IL_INIT_UNIFORM:
-        il_rng_fill_uniform(&g, w, count, s->lo, s->hi);
+        il_rng_fill_uniform(g, w, count, s->lo, s->hi);
         return IL_OK;
     default: {
         int uniform;
         double c = scale_of(s, rows, cols, &uniform);
         if (uniform)
-            fill_symmetric(&g, w, count, c);
+            fill_symmetric(g, w, count, c);
         else
-            il_rng_fill_normal(&g, w, count, 0.0, c);
+            il_rng_fill_normal(g, w, count, 0.0, c);
         return IL_OK;
     }
     }
@@ -504,8 +499,7 @@ static double torch_bias_bound(size_t fan_in)
     return fan_in > 0 ? 1.0 / sqrt((double)fan_in) : 0.0;
 }
 
-/* il_init_fill_bias: steps as for weights: a random kind (TORCH, NORMAL, UNIFORM) advances *r by
- * IL_INIT_STRIDE, even when n = 0 or fan_in = 0 (torch also draws uniform_(-0, 0) then). */
+/* il_init_fill_bias: steps as for weights (consecutive draws from *r). */
 il_status il_init_fill_bias(const il_init_spec *s, il_rng *r, double *b, size_t n, size_t fan_in)
 {
     IL_TRY(check_bias(s));
@@ -517,17 +511,16 @@ il_status il_init_fill_bias(const il_init_spec *s, il_rng *r, double *b, size_t 
     }
     if (!r)
         return IL_EINVAL;
-    il_rng g = *r;
-    il_rng_advance(r, IL_INIT_STRIDE);
+    il_rng *g = r;
     switch (s->kind) {
     case IL_INIT_TORCH:
-        fill_symmetric(&g, b, n, torch_bias_bound(fan_in));
+        fill_symmetric(g, b, n, torch_bias_bound(fan_in));
         break;
     case IL_INIT_NORMAL:
-        il_rng_fill_normal(&g, b, n, s->mean, s->std);
+        il_rng_fill_normal(g, b, n, s->mean, s->std);
         break;
     default: /* IL_INIT_UNIFORM */
-        il_rng_fill_uniform(&g, b, n, s->lo, s->hi);
+        il_rng_fill_uniform(g, b, n, s->lo, s->hi);
         break;
     }
     return IL_OK;

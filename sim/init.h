@@ -78,7 +78,8 @@ void il_init_ws_free(il_init_ws *ws);
 
 /* il_init_fill_weight: fills w[rows*cols] (row-major) from r under *s. Does not allocate.
  * Returns IL_EINVAL for an invalid spec or a workspace too small for an orthogonal fill, IL_EGSL if
- * the QR fails. The number of generator steps depends only on (s, rows, cols). */
+ * the QR fails. Random kinds read r in order (one step per value for uniform kinds; a value-
+ * dependent number for normal kinds), so the result is deterministic for a given generator state. */
 il_status il_init_fill_weight(const il_init_spec *s, il_rng *r, double *w, size_t rows, size_t cols,
                               il_init_ws *ws);
 

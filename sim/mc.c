@@ -184,7 +184,7 @@ il_status il_mc_run(const il_mc_cfg *cfg, il_mc_result *res)
         il_rng r;
         if (!(fixed = il_net_ws_alloc(net, 1)))
             goto done;
-        il_rng_seed(&r, cfg->seed, IL_MC_FIXED_STREAM);
+        il_rng_seed_draw(&r, cfg->seed, IL_MC_FIXED_STREAM);
         if ((rc = il_net_draw_weights(net, fixed, &r)) != IL_OK)
             goto done;
         for (size_t t = 0; t < T; t++)
@@ -202,7 +202,7 @@ il_status il_mc_run(const il_mc_cfg *cfg, il_mc_result *res)
             il_net_ws *w = ws[omp_get_thread_num()];
             slot *s = &slots[k];
             il_rng r;
-            il_rng_seed(&r, cfg->seed, (uint64_t)(base + k));
+            il_rng_seed_draw(&r, cfg->seed, (uint64_t)(base + k));
             s->rc = IL_OK;
             if (!cfg->fixed_net)
                 s->rc = il_net_draw_weights(net, w, &r);

@@ -1,9 +1,9 @@
 /* mc.h: the Monte Carlo driver. D independent draws (networks), B inputs each, per-layer moments.
  *
- * Draw i uses the generator (seed, stream i) for its weights, inputs and masks, and draws are
+ * Draw i uses the generator il_rng_seed_draw(seed, i) for its weights, inputs and masks, and draws are
  * accumulated in order 0, 1, ..., D-1, so the result is bit-identical for any number of threads.
- * In fixed-network mode the weights are drawn once from stream IL_MC_FIXED_STREAM and draw i only
- * draws inputs and masks from stream i (the standard errors are then conditional on that network).
+ * In fixed-network mode the weights are drawn once from il_rng_seed_draw(seed, IL_MC_FIXED_STREAM)
+ * and draw i only draws inputs and masks from its own generator (the standard errors are then conditional on that network).
  *
  * BLAS must be single-threaded inside the draws (the caller sets openblas_set_num_threads(1)); the
  * parallelism is across draws, with OpenMP. */

@@ -378,3 +378,19 @@ void il_gsl_rng_seed_stream(gsl_rng *g, uint64_t seed, uint64_t stream)
         return;
     il_rng_seed(g->state, seed, stream);
 }
+
+/* SplitMix64's finalizer (Steele, Lea, Flood 2014): a bijection of 64-bit words with good avalanche. */
+static uint64_t mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+void il_rng_seed_draw(il_rng *r, uint64_t seed, uint64_t draw)
+{
+    /* for a fixed seed, draw -> selector is a bijection, so distinct draws get distinct streams */
+    uint64_t selector = mix64(draw ^ mix64(seed ^ 0x6a09e667f3bcc909ULL));
+    uint64_t state = mix64(seed + 0x9e3779b97f4a7c15ULL * (draw + 1));
+    il_rng_seed(r, state, selector);
+}

@@ -32,6 +32,13 @@ typedef struct {
 /* il_rng_seed: seeds *r exactly as pcg-cpp's pcg64(seed, stream) with 64-bit arguments. */
 void il_rng_seed(il_rng *r, uint64_t seed, uint64_t stream);
 
+/* il_rng_seed_draw: the generator of Monte Carlo draw number `draw` under `seed`: a PCG64 stream
+ * whose selector and starting state are SplitMix64 hashes of (seed, draw), distinct for distinct
+ * draws. Use this, not il_rng_seed(seed, draw), for many parallel streams: with one seed and
+ * consecutive stream numbers the PCG states are affine in the stream number, and the values at one
+ * position of many streams are then measurably correlated (tests/test_rng.c shows it). */
+void il_rng_seed_draw(il_rng *r, uint64_t seed, uint64_t draw);
+
 /* il_rng_advance: jumps ahead by delta steps in O(log delta) (delta may be any 128-bit value;
  * advancing by 2^128 - k goes back k steps). */
 void il_rng_advance(il_rng *r, il_u128 delta);
