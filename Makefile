@@ -30,6 +30,8 @@ LIB_OBJS = \
 	$(BUILD)/analysis/verdict.o \
 	$(BUILD)/analysis/theory.o \
 	$(BUILD)/analysis/compare.o \
+	$(BUILD)/analysis/commute.o \
+	$(BUILD)/analysis/ks.o \
 	$(BUILD)/analysis/claim.o
 
 # Command-line layer.
@@ -38,7 +40,8 @@ CLI_OBJS = \
 	$(BUILD)/cli/opts.o \
 	$(BUILD)/cli/netopts.o \
 	$(BUILD)/cli/cmd_sim.o \
-	$(BUILD)/cli/cmd_theory.o
+	$(BUILD)/cli/cmd_theory.o \
+	$(BUILD)/cli/cmd_commute.o
 
 # Unit tests, one per module (tests/test_<module>.c).
 TESTS = \
@@ -53,6 +56,8 @@ TESTS = \
 	$(BUILD)/tests/test_theory \
 	$(BUILD)/tests/test_compare \
 	$(BUILD)/tests/test_verdict \
+	$(BUILD)/tests/test_ks \
+	$(BUILD)/tests/test_commute \
 	$(BUILD)/tests/test_claim
 
 TEST_HELPERS = $(BUILD)/tests/pcg_ref $(BUILD)/tests/jsoncheck
@@ -103,14 +108,14 @@ SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-poi
 check-asan: ## the whole suite built with AddressSanitizer and UndefinedBehaviorSanitizer (build-asan/)
 	@sh .ci/deps.sh check
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g $(SAN)" check-build
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 LSAN_OPTIONS=suppressions=tests/lsan.supp:print_suppressions=0 \
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	  UBSAN_OPTIONS=print_stacktrace=1 BUILD=build-asan sh tests/run.sh
 
 check-valgrind: ## the whole suite under valgrind memcheck (errors and definite leaks fail)
 	@sh .ci/deps.sh check
 	@$(MAKE) --no-print-directory check-build
 	@BUILD=$(BUILD) IL_VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
-	  --suppressions=tests/valgrind.supp" sh tests/run.sh
+	  --suppressions=$(CURDIR)/tests/valgrind.supp" sh tests/run.sh
 
 FUZZ_SECONDS ?= 60
 FUZZ_SRC = sim/error.c sim/rng.c sim/act.c sim/init.c sim/parse.c sim/net.c sim/moments.c sim/mc.c

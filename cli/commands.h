@@ -4,5 +4,6 @@
 
 int cmd_sim(int argc, char **argv);
 int cmd_theory(int argc, char **argv);
+int cmd_commute(int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@ struct il_cmd {
 static const struct il_cmd cmds[] = {
     {"sim", cmd_sim, "Monte Carlo moments of a random layer stack, per layer, with standard errors"},
     {"theory", cmd_theory, "analytic moments of the same stack (exact where they exist, else mean-field)"},
+    {"commute", cmd_commute, "does dropout commute with an activation? criterion, pathwise, in distribution"},
 };
 
 static void usage(FILE *f)
