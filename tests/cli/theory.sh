@@ -46,6 +46,10 @@ check "compare: the right recursion as a claim is not refuted" \
     --seed 5 --quiet --compare >mf.tsv
 check "compare: mean-field refuted at width 2 (tanh), and labelled so" \
     "awk -F'\t' '\$1 == 2 && \$4 == \"mean-field\" && \$11 == \"refuted\"' mf.tsv | grep -q ."
+"$INITLAB" sim --widths 2,2,2 --act sigmoid --init normal:std=2 --bias-init zeros --draws 40000 --batch 4 \
+    --seed 6 --quiet --compare >mfs.tsv
+check "compare: mean-field refuted at width 2 (sigmoid), and labelled so" \
+    "awk -F'\t' '\$1 == 2 && \$4 == \"mean-field\" && \$11 == \"refuted\"' mfs.tsv | grep -q ."
 check "compare: JSON" "\"$INITLAB\" sim --widths 3,3 --draws 100 --quiet --compare --format json | grep -q '\"overall\"'"
 
 # bad input: exit 2, one line naming the option, no output file
