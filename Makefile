@@ -114,7 +114,7 @@ check-asan: ## the whole suite built with AddressSanitizer and UndefinedBehavior
 check-valgrind: ## the whole suite under valgrind memcheck (errors and definite leaks fail)
 	@sh .ci/deps.sh check
 	@$(MAKE) --no-print-directory check-build
-	@BUILD=$(BUILD) IL_VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+	@BUILD=$(BUILD) IL_VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \
 	  --suppressions=$(CURDIR)/tests/valgrind.supp" sh tests/run.sh
 
 FUZZ_SECONDS ?= 60
