@@ -32,6 +32,7 @@ LIB_OBJS = \
 	$(BUILD)/analysis/compare.o \
 	$(BUILD)/analysis/commute.o \
 	$(BUILD)/analysis/ks.o \
+	$(BUILD)/plots/plot.o \
 	$(BUILD)/analysis/claim.o
 
 # Command-line layer.
@@ -41,7 +42,8 @@ CLI_OBJS = \
 	$(BUILD)/cli/netopts.o \
 	$(BUILD)/cli/cmd_sim.o \
 	$(BUILD)/cli/cmd_theory.o \
-	$(BUILD)/cli/cmd_commute.o
+	$(BUILD)/cli/cmd_commute.o \
+	$(BUILD)/cli/cmd_plot.o
 
 # Unit tests, one per module (tests/test_<module>.c).
 TESTS = \
@@ -58,6 +60,7 @@ TESTS = \
 	$(BUILD)/tests/test_verdict \
 	$(BUILD)/tests/test_ks \
 	$(BUILD)/tests/test_commute \
+	$(BUILD)/tests/test_plot \
 	$(BUILD)/tests/test_claim
 
 TEST_HELPERS = $(BUILD)/tests/pcg_ref $(BUILD)/tests/jsoncheck
@@ -162,9 +165,12 @@ bench: ## time initlab against PyTorch and NumPy on the same workloads
 install: $(BUILD)/initlab ## install the command under $(DESTDIR)$(PREFIX)
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(BUILD)/initlab $(DESTDIR)$(PREFIX)/bin/initlab
+	install -d $(DESTDIR)$(PREFIX)/share/initlab/plots
+	install -m 644 plots/*.gp $(DESTDIR)$(PREFIX)/share/initlab/plots/
 
 uninstall: ## remove what install put in place
 	rm -f $(DESTDIR)$(PREFIX)/bin/initlab
+	rm -rf $(DESTDIR)$(PREFIX)/share/initlab
 
 clean: ## remove build outputs
 	rm -rf $(BUILD)

@@ -16,6 +16,7 @@
 #include "compare.h"
 #include "mc.h"
 #include "netopts.h"
+#include "plot.h"
 
 static const char *const CMD = "sim";
 
@@ -49,6 +50,8 @@ static const il_optdef sim_opts[] = {
      "options; the output is then bit-identical to an uninterrupted run)"},
     {"stop-after", "N", "stop after at least N more draws (at the end of a group of draws), as if interrupted: "
      "with --checkpoint, a long run can be done in chunks, each continued with --resume"},
+    {"plot", "FILE", "after the run, draw the variance-vs-depth figure of the --out TSV (with its theory and claim "
+     "under --compare) into FILE.png or FILE.svg; needs --out and the tsv format"},
     {"progress", NULL, "show progress on standard error even when it is not a terminal"},
     {"quiet", NULL, "no progress on standard error"},
 };
@@ -272,7 +275,7 @@ int cmd_sim(int argc, char **argv)
                            "errors (computed across networks), the within/between-network split of the variance, "
                            "off-diagonal covariances and fourth moments. Output is TSV (a '#' header with every "
                            "parameter, then one row per layer) or JSON. Exit status: 0 done, 1 runtime failure (nothing "
-                           "written), 2 bad command line (nothing written), 3 stopped early by a signal or --stop-after "
+                           "written, except that with --plot the TSV is kept when only the figure failed), 2 bad command line (nothing written), 3 stopped early by a signal or --stop-after "
                            "(the finished draws were written, marked partial).");
     if (rc)
         return rc < 0 ? IL_EXIT_OK : rc;
@@ -291,6 +294,17 @@ int cmd_sim(int argc, char **argv)
         return rc;
     if (il_cmdopts_get(&o, "matrices") && fmt != 1)
         return il_usage_error(CMD, "--matrices needs --format json");
+    const char *plot_path = il_cmdopts_get(&o, "plot");
+    if (plot_path) {
+        char perr[512], *pbase = NULL;
+        unsigned pfmt;
+        const char *op = il_cmdopts_get(&o, "out");
+        if (fmt != 0 || !op || strcmp(op, "-") == 0)
+            return il_usage_error(CMD, "--plot needs --out FILE and --format tsv (the figure is drawn from that file)");
+        if (il_plot_resolve_out(plot_path, 0, &pbase, &pfmt, perr, sizeof perr) != IL_OK)
+            return il_usage_error(CMD, "--plot: %s", perr);
+        free(pbase);
+    }
     if (il_cmdopts_get(&o, "progress") && il_cmdopts_get(&o, "quiet"))
         return il_usage_error(CMD, "--progress and --quiet contradict each other");
     cfg.threads = (int)threads;
@@ -518,6 +532,15 @@ int cmd_sim(int argc, char **argv)
             fprintf(stderr, "initlab sim: interrupted by signal %d: wrote partial results of %zu of %zu draws\n",
                     (int)interrupted, res.draws_done, cfg.draws);
         rc = IL_EXIT_PARTIAL;
+    }
+    if (plot_path && rc != IL_EXIT_FAIL) {
+        char perr[700] = "";
+        il_status pst = il_plot_sim(path, plot_path, stderr, perr, sizeof perr);
+        if (pst == IL_EUNSUPPORTED)
+            rc = IL_EXIT_PARTIAL; /* the TSV is complete; the figure's script and data are written, and stderr
+                                   * says how to render them */
+        else if (pst != IL_OK)
+            rc = il_fail(CMD, "--plot '%s': %s", plot_path, perr);
     }
 done:
     if (!committed)

@@ -30,7 +30,7 @@ TOL_SUMMARY=1e-12
 # Options of `initlab sim`, as documented: --help must list exactly these (and --help itself).
 SIM_OPTIONS="widths act last-act init bias-init no-bias dropout dropout-mode dropout-at eval residual
 batchnorm arch input input-var draws batch fixed-net post cov-limit seed threads format matrices out
-compare claim claim-q0 alpha rel-tol checkpoint checkpoint-every resume stop-after progress quiet"
+compare claim claim-q0 alpha rel-tol checkpoint checkpoint-every resume stop-after plot progress quiet"
 # Parameters every TSV header carries for a --widths network (input_var only when given).
 TSV_PARAMS="seed draws batch fixed_net widths act last_act bias dropout dropout_at residual batchnorm
 dropout_mode init bias_init mode input cov_limit se"
