@@ -114,11 +114,11 @@ check-asan: ## the whole suite built with AddressSanitizer and UndefinedBehavior
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	  UBSAN_OPTIONS=print_stacktrace=1 BUILD=build-asan sh tests/run.sh
 
-check-valgrind: ## the whole suite under valgrind memcheck (errors and definite leaks fail)
+check-valgrind: ## the whole suite under valgrind memcheck (errors and definite leaks fail; build-valgrind/)
 	@sh .ci/deps.sh check
-	@$(MAKE) --no-print-directory check-build
-	@BUILD=$(BUILD) IL_VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \
-	  --suppressions=$(CURDIR)/tests/valgrind.supp" sh tests/run.sh
+	@$(MAKE) --no-print-directory BUILD=build-valgrind check-build
+	@BUILD=build-valgrind IL_VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite \
+	  --errors-for-leak-kinds=definite --suppressions=$(CURDIR)/tests/valgrind.supp" sh tests/run.sh
 
 FUZZ_SECONDS ?= 60
 FUZZ_SRC = sim/error.c sim/rng.c sim/act.c sim/init.c sim/parse.c sim/net.c sim/moments.c sim/mc.c
