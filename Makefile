@@ -32,6 +32,7 @@ LIB_OBJS = \
 	$(BUILD)/analysis/compare.o \
 	$(BUILD)/analysis/commute.o \
 	$(BUILD)/analysis/ks.o \
+	$(BUILD)/analysis/fluct.o \
 	$(BUILD)/plots/plot.o \
 	$(BUILD)/analysis/claim.o
 
@@ -43,7 +44,8 @@ CLI_OBJS = \
 	$(BUILD)/cli/cmd_sim.o \
 	$(BUILD)/cli/cmd_theory.o \
 	$(BUILD)/cli/cmd_commute.o \
-	$(BUILD)/cli/cmd_plot.o
+	$(BUILD)/cli/cmd_plot.o \
+	$(BUILD)/cli/cmd_fluct.o
 
 # Unit tests, one per module (tests/test_<module>.c).
 TESTS = \
@@ -61,6 +63,7 @@ TESTS = \
 	$(BUILD)/tests/test_ks \
 	$(BUILD)/tests/test_commute \
 	$(BUILD)/tests/test_plot \
+	$(BUILD)/tests/test_fluct \
 	$(BUILD)/tests/test_claim
 
 TEST_HELPERS = $(BUILD)/tests/pcg_ref $(BUILD)/tests/jsoncheck

@@ -4,7 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAGIC "initlab-checkpoint 1\n"
+/* Version 2 appends the fluctuation statistics (il_fluct_acc) to every accumulator. Version 1 is still
+ * read: its runs continue with exactly the same sim output, and their fluctuation statistics are
+ * marked unusable (fl.count stays behind count). */
+#define MAGIC "initlab-checkpoint 2\n"
+#define MAGIC_V1 "initlab-checkpoint 1\n"
 
 typedef struct {
     FILE *f;
@@ -51,6 +55,13 @@ static void put_acc(stream *s, const il_layer_acc *a)
     put(s, a->sec, (acc_pairs(a) - a->width) * sizeof *a->sec);
     const il_wacc scal[5] = {a->mbar, a->q, a->m4, a->within, a->offdiag};
     put(s, scal, sizeof scal);
+    const il_fluct_acc *f = &a->fl;
+    uint64_t fh[4] = {f->count, f->nbatch, f->bsize, f->cur_n};
+    put(s, fh, sizeof fh);
+    put(s, f->mean, sizeof f->mean);
+    put(s, f->cm, sizeof f->cm);
+    put(s, f->cur, sizeof f->cur);
+    put(s, f->batch, sizeof f->batch);
 }
 
 il_status il_checkpoint_save(FILE *f, const il_mc_result *res, const char *fingerprint)
@@ -69,7 +80,7 @@ il_status il_checkpoint_save(FILE *f, const il_mc_result *res, const char *finge
     return s.bad || ferror(f) ? IL_EIO : IL_OK;
 }
 
-static il_status get_acc(stream *s, il_layer_acc *a, char *err, size_t errlen)
+static il_status get_acc(stream *s, il_layer_acc *a, int version, char *err, size_t errlen)
 {
     uint64_t hdr[4];
     get(s, hdr, sizeof hdr);
@@ -89,6 +100,27 @@ static il_status get_acc(stream *s, il_layer_acc *a, char *err, size_t errlen)
     a->m4 = scal[2];
     a->within = scal[3];
     a->offdiag = scal[4];
+    il_fluct_acc *f = &a->fl;
+    memset(f, 0, sizeof *f);
+    f->bsize = 1;
+    if (version < 2)
+        return IL_OK; /* count 0: unusable, see il_layer_acc_fluct_valid */
+    uint64_t fh[4];
+    get(s, fh, sizeof fh);
+    get(s, f->mean, sizeof f->mean);
+    get(s, f->cm, sizeof f->cm);
+    get(s, f->cur, sizeof f->cur);
+    get(s, f->batch, sizeof f->batch);
+    if (s->bad)
+        return IL_EINVAL;
+    if (fh[0] != hdr[3] || fh[1] >= IL_FLUCT_MAX_BATCHES || fh[2] == 0 || fh[3] >= fh[2]) {
+        snprintf(err, errlen, "the checkpoint is corrupt (inconsistent fluctuation statistics)");
+        return IL_EINVAL;
+    }
+    f->count = (size_t)fh[0];
+    f->nbatch = (size_t)fh[1];
+    f->bsize = (size_t)fh[2];
+    f->cur_n = (size_t)fh[3];
     return IL_OK;
 }
 
@@ -96,11 +128,14 @@ il_status il_checkpoint_load(FILE *f, il_mc_result *res, const char *fingerprint
 {
     char magic[sizeof MAGIC];
     size_t flen = 0, done = 0, layers = 0;
-    int post = 0;
-    if (fread(magic, 1, sizeof MAGIC - 1, f) != sizeof MAGIC - 1 || memcmp(magic, MAGIC, sizeof MAGIC - 1) != 0) {
-        snprintf(err, errlen, "not an initlab checkpoint (version 1)");
+    int post = 0, version = 2;
+    if (fread(magic, 1, sizeof MAGIC - 1, f) != sizeof MAGIC - 1 ||
+        (memcmp(magic, MAGIC, sizeof MAGIC - 1) != 0 && memcmp(magic, MAGIC_V1, sizeof MAGIC_V1 - 1) != 0)) {
+        snprintf(err, errlen, "not an initlab checkpoint (version 1 or 2)");
         return IL_EINVAL;
     }
+    if (memcmp(magic, MAGIC_V1, sizeof MAGIC_V1 - 1) == 0)
+        version = 1;
     if (fscanf(f, "fingerprint %zu", &flen) != 1 || fgetc(f) != '\n' || flen > (1u << 20)) {
         snprintf(err, errlen, "corrupt checkpoint preamble");
         return IL_EINVAL;
@@ -129,9 +164,9 @@ il_status il_checkpoint_load(FILE *f, il_mc_result *res, const char *fingerprint
     stream s = {f, 14695981039346656037ULL, 0};
     il_status rc = IL_OK;
     for (size_t l = 0; l < layers && rc == IL_OK; l++)
-        rc = get_acc(&s, &res->pre[l], err, errlen);
+        rc = get_acc(&s, &res->pre[l], version, err, errlen);
     for (size_t l = 0; res->post && l < layers && rc == IL_OK; l++)
-        rc = get_acc(&s, &res->post[l], err, errlen);
+        rc = get_acc(&s, &res->post[l], version, err, errlen);
     uint64_t want = s.hash, h = 0;
     if (rc == IL_OK && (s.bad || fread(&h, sizeof h, 1, f) != 1 || h != want || fgetc(f) != EOF)) {
         snprintf(err, errlen, "the checkpoint is truncated or corrupt (checksum mismatch)");

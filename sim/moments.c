@@ -23,6 +23,7 @@ void il_layer_draw_compute(il_layer_draw *d, const double *y, size_t B, size_t n
     if (!full)
         for (size_t i = 0; i < n; i++)
             d->sec[i] = 0.0;
+    double mp[4] = {0.0, 0.0, 0.0, 0.0}; /* sums over the batch of M_b^k */
     for (size_t b = 0; b < B; b++) {
         const double *row = y + b * n;
         double rs = 0.0, rs2 = 0.0;
@@ -37,7 +38,15 @@ void il_layer_draw_compute(il_layer_draw *d, const double *y, size_t B, size_t n
         }
         if (!full)
             off += rs * rs - rs2;
+        double mb = rs2 / (double)n, mb2 = mb * mb;
+        mp[0] += mb;
+        mp[1] += mb2;
+        mp[2] += mb2 * mb;
+        mp[3] += mb2 * mb2;
     }
+    for (int k = 0; k < 4; k++)
+        d->mpow[k] = mp[k] * inv_b;
+    d->mpair = B > 1 ? (mp[0] * mp[0] - mp[1]) / ((double)B * (double)(B - 1)) : NAN;
     for (size_t i = 0; i < n; i++)
         d->mvec[i] *= inv_b;
     double q = 0.0;
@@ -100,6 +109,7 @@ il_status il_layer_acc_init(il_layer_acc *a, size_t n, int full, size_t batch)
     a->width = n;
     a->full = full;
     a->batch = batch;
+    a->fl.bsize = 1;
     a->mvec = calloc(n, sizeof *a->mvec);
     a->sec = calloc(full ? n * n : n, sizeof *a->sec);
     if (!a->mvec || !a->sec) {
@@ -125,6 +135,42 @@ static inline void wpush(il_wacc *w, double x, double k)
     w->m2 += d * (x - w->mean);
 }
 
+/* The fluctuation statistics: multivariate Welford, then the batch-means store. */
+static void fluct_push(il_fluct_acc *f, const il_layer_draw *d)
+{
+    enum { S = IL_FLUCT_NSTAT, G = IL_FLUCT_MAX_BATCHES };
+    const double x[IL_FLUCT_NSTAT] = {d->mpow[0], d->mpow[1], d->mpow[2], d->mpow[3], d->mpair};
+    double k = (double)(++f->count), dev[IL_FLUCT_NSTAT];
+    for (int i = 0; i < S; i++) {
+        dev[i] = x[i] - f->mean[i];
+        f->mean[i] += dev[i] / k;
+    }
+    for (int i = 0; i < S; i++)
+        for (int j = i; j < S; j++)
+            f->cm[i * S + j] += dev[i] * (x[j] - f->mean[j]);
+    double c = (double)(++f->cur_n);
+    for (int i = 0; i < S; i++)
+        f->cur[i] += (x[i] - f->cur[i]) / c;
+    if (f->cur_n < f->bsize)
+        return;
+    memcpy(&f->batch[f->nbatch * S], f->cur, sizeof f->cur);
+    memset(f->cur, 0, sizeof f->cur);
+    f->cur_n = 0;
+    if (++f->nbatch < G)
+        return;
+    for (int g = 0; g < G / 2; g++)
+        for (int i = 0; i < S; i++)
+            f->batch[g * S + i] = 0.5 * (f->batch[2 * g * S + i] + f->batch[(2 * g + 1) * S + i]);
+    memset(&f->batch[(G / 2) * S], 0, (size_t)(G / 2) * S * sizeof f->batch[0]);
+    f->nbatch = G / 2;
+    f->bsize *= 2;
+}
+
+int il_layer_acc_fluct_valid(const il_layer_acc *a)
+{
+    return a->fl.count == a->count;
+}
+
 void il_layer_acc_push(il_layer_acc *a, const il_layer_draw *d)
 {
     double k = (double)(++a->count);
@@ -138,6 +184,7 @@ void il_layer_acc_push(il_layer_acc *a, const il_layer_draw *d)
     wpush(&a->m4, d->m4, k);
     wpush(&a->within, d->within, k);
     wpush(&a->offdiag, d->offdiag, k);
+    fluct_push(&a->fl, d);
 }
 
 /* Standard error of a Welford mean over D draws; NaN for D < 2. */

@@ -24,11 +24,40 @@ typedef struct {
     double m4;      /* mean over units and batch of y^4 */
     double within;  /* mean over units of the unbiased within-batch variance (NaN if B = 1) */
     double offdiag; /* mean over i != j of the batch mean of y_i y_j (NaN if n = 1) */
+    /* Fluctuation statistics of the per-input mean square M_b = |y_b|^2 / n (b-th input of the batch):
+     * mpow[k-1] = (1/B) sum_b M_b^k, k = 1..4, unbiased for E[M^k] of ONE input at every B; mpair =
+     * mean over ordered pairs a != b of M_a M_b, unbiased for E[M_a M_b] of two inputs through the
+     * same network (NaN if B = 1). mpow[0] equals q up to rounding. */
+    double mpow[4];
+    double mpair;
 } il_layer_draw;
 
 typedef struct {
     double mean, m2; /* Welford: running mean and sum of squared deviations */
 } il_wacc;
+
+/* Streaming statistics of the per-draw vector t = (mpow[0..3], mpair) of il_layer_draw, for the
+ * network-to-network fluctuations of M (analysis/fluct.h turns them into ratios, kurtosis and the
+ * within/between split with standard errors; docs/fluct.md). Both parts are updated in draw order
+ * only, so they depend on the sequence of draws and not on threads:
+ *   - mean[] and cm[] (upper triangle, i <= j): Welford's multivariate update, cm[i][j] = sum over
+ *     draws of (t_i - mean_i)(t_j - mean_j), for delta-method standard errors;
+ *   - batch means: draws are grouped in order into batches of bsize draws; whenever
+ *     IL_FLUCT_MAX_BATCHES batches are complete, neighbours are merged pairwise and bsize doubles.
+ *     After D >= IL_FLUCT_MAX_BATCHES draws there are between IL_FLUCT_MAX_BATCHES/2 and
+ *     IL_FLUCT_MAX_BATCHES - 1 complete batches of equal size (plus cur_n < bsize draws in the
+ *     current one); for smaller D, D batches of one draw. */
+#define IL_FLUCT_NSTAT 5
+#define IL_FLUCT_MAX_BATCHES 64
+
+typedef struct {
+    size_t count;                                /* draws pushed (see il_layer_acc.count) */
+    double mean[IL_FLUCT_NSTAT];                 /* running means of t */
+    double cm[IL_FLUCT_NSTAT * IL_FLUCT_NSTAT];  /* co-moment sums, row-major, i <= j used */
+    size_t nbatch, bsize, cur_n;                 /* complete batches, their size, draws in the current */
+    double cur[IL_FLUCT_NSTAT];                  /* running mean of t in the current batch */
+    double batch[IL_FLUCT_MAX_BATCHES * IL_FLUCT_NSTAT]; /* mean of t in complete batch g: [g * NSTAT + i] */
+} il_fluct_acc;
 
 typedef struct {
     size_t width;
@@ -38,6 +67,8 @@ typedef struct {
     il_wacc *mvec;   /* n */
     il_wacc *sec;    /* n*n or n */
     il_wacc mbar, q, m4, within, offdiag;
+    il_fluct_acc fl; /* fluctuations of M; fl.count != count when restored from a version-1 checkpoint,
+                      * which did not save them (then they are unusable: il_layer_acc_fluct_valid) */
 } il_layer_acc;
 
 /* Summary of one layer, as printed. NaN where undefined (one draw: every SE; B = 1: the split). */
@@ -68,6 +99,10 @@ size_t il_layer_acc_bytes(size_t n, int full);
 
 /* il_layer_acc_push: adds one draw. */
 void il_layer_acc_push(il_layer_acc *a, const il_layer_draw *d);
+
+/* il_layer_acc_fluct_valid: 1 if a->fl holds every draw of a (always, except after restoring a
+ * checkpoint written before the fluctuation statistics existed), else 0. */
+int il_layer_acc_fluct_valid(const il_layer_acc *a);
 
 /* il_layer_acc_summary: the printed summary. */
 void il_layer_acc_summary(const il_layer_acc *a, il_layer_summary *s);
