@@ -6,8 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Slots per thread in one group: enough to amortise the barrier, small enough for memory. */
-#define IL_MC_SLOTS_PER_THREAD 4
+/* Draws per thread in one group (the draws computed between two barriers). Each barrier can cost a
+ * scheduler quantum when the machine is loaded (a spinning thread waits for a descheduled one), so
+ * groups are as large as a memory budget for the per-draw slots allows, within these bounds. */
+#define IL_MC_SLOTS_MIN 4
+#define IL_MC_SLOTS_MAX 128
+#define IL_MC_SLOT_BUDGET ((size_t)64 << 20) /* bytes for all slots of a group */
 
 void il_mc_cfg_default(il_mc_cfg *cfg)
 {
@@ -36,7 +40,16 @@ static size_t slot_doubles(const il_net *net, const size_t *widths, size_t cov_l
 
 static size_t group_size(const il_mc_cfg *cfg)
 {
-    size_t g = (size_t)cfg->threads * IL_MC_SLOTS_PER_THREAD;
+    size_t L = il_net_layers(cfg->net), per = 1;
+    size_t *widths = malloc((L + 1) * sizeof *widths);
+    if (widths) {
+        il_net_widths(cfg->net, widths);
+        per = slot_doubles(cfg->net, widths, cfg->cov_limit, cfg->want_post) * sizeof(double) + 1;
+        free(widths);
+    }
+    size_t T = (size_t)cfg->threads, k = IL_MC_SLOT_BUDGET / (T * per);
+    k = k < IL_MC_SLOTS_MIN ? IL_MC_SLOTS_MIN : k > IL_MC_SLOTS_MAX ? IL_MC_SLOTS_MAX : k;
+    size_t g = T * k;
     return g < cfg->draws ? g : cfg->draws;
 }
 
