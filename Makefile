@@ -160,10 +160,14 @@ demo: ## install dependencies, build, run the default experiments and write out/
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) sh cli/demo.sh
 
-bench: ## time initlab against PyTorch and NumPy on the same workloads
+bench: ## time initlab against PyTorch and NumPy on the same workloads (table; out/bench/bench.tsv)
 	@sh .ci/deps.sh bench
-	@$(MAKE) --no-print-directory all
-	@echo "bench: not implemented yet (issue 7)"; exit 1
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/roofline
+	@BUILD=$(BUILD) sh bench/run.sh
+
+$(BUILD)/bench/roofline: bench/roofline.c $(BUILD)/libinitlab.a
+	@mkdir -p $(@D)
+	$(CC) $(ILCFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libinitlab.a $(LDLIBS_IL)
 
 install: $(BUILD)/initlab ## install the command under $(DESTDIR)$(PREFIX)
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -8,7 +8,7 @@ case "$goal" in
 build) ;;
 check) pkgs="$pkgs libcmocka-dev gnuplot-nox" ;;
 demo) pkgs="$pkgs gnuplot-nox" ;;
-bench) pkgs="$pkgs gnuplot-nox python3-numpy python3-torch" ;;
+bench) pkgs="$pkgs python3-numpy python3-torch" ;;
 slow) pkgs="$pkgs libcmocka-dev clang libclang-rt-14-dev dieharder" ;;
 *) echo "deps.sh: unknown goal '$goal' (build, check, demo, bench, slow)" >&2; exit 2 ;;
 esac
