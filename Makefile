@@ -7,12 +7,15 @@ BUILD   ?= build
 PREFIX  ?= /usr/local
 DESTDIR ?=
 VERSION := 0.1.0
+SOMAJOR := 0
 
 WARN     = -Wall -Wextra -Werror -Wstrict-prototypes -Wvla -Wwrite-strings -Wshadow
 OPT     ?= -O2 -g
 CFLAGS  ?=
-ILCFLAGS = -std=c11 $(OPT) $(WARN) -fopenmp -ffp-contract=off -D_POSIX_C_SOURCE=200809L \
-           -DIL_VERSION='"$(VERSION)"' -Isim -Ianalysis -Iplots -Icli $(CFLAGS)
+# -fPIC: the same objects go into libinitlab.a and libinitlab.so. -fno-semantic-interposition keeps
+# the calls within the library inlinable, as they are without -fPIC.
+ILCFLAGS = -std=c11 $(OPT) $(WARN) -fopenmp -ffp-contract=off -fPIC -fno-semantic-interposition \
+           -D_POSIX_C_SOURCE=200809L -DIL_VERSION='"$(VERSION)"' -Isim -Ianalysis -Iplots -Icli $(CFLAGS)
 LDLIBS_IL = -lgsl -lopenblas -ljansson -lmatheval -lm
 LDFLAGS ?=
 
@@ -34,7 +37,38 @@ LIB_OBJS = \
 	$(BUILD)/analysis/ks.o \
 	$(BUILD)/analysis/fluct.o \
 	$(BUILD)/plots/plot.o \
-	$(BUILD)/analysis/claim.o
+	$(BUILD)/analysis/claim.o \
+	$(BUILD)/analysis/registry.o \
+	$(BUILD)/analysis/checks_s000.o \
+	$(BUILD)/analysis/checks_s001.o \
+	$(BUILD)/analysis/checks_s002.o
+
+# Public headers, installed flat under include/initlab/ with include/initlab.h, which includes them all.
+PUBLIC_HDRS = \
+	sim/error.h \
+	sim/rng.h \
+	sim/parse.h \
+	sim/act.h \
+	sim/init.h \
+	sim/net.h \
+	sim/moments.h \
+	sim/mc.h \
+	sim/checkpoint.h \
+	analysis/verdict.h \
+	analysis/theory.h \
+	analysis/compare.h \
+	analysis/claim.h \
+	analysis/ks.h \
+	analysis/commute.h \
+	analysis/fluct.h \
+	analysis/registry.h \
+	plots/plot.h
+
+SHLIB = $(BUILD)/libinitlab.so.$(VERSION)
+
+# Programs in examples/, built against the headers as they are installed ($(BUILD)/include/initlab/).
+EXAMPLES = \
+	$(BUILD)/examples/moments
 
 # Command-line layer.
 CLI_OBJS = \
@@ -44,6 +78,7 @@ CLI_OBJS = \
 	$(BUILD)/cli/cmd_sim.o \
 	$(BUILD)/cli/cmd_theory.o \
 	$(BUILD)/cli/cmd_commute.o \
+	$(BUILD)/cli/cmd_claims.o \
 	$(BUILD)/cli/cmd_plot.o \
 	$(BUILD)/cli/cmd_fluct.o
 
@@ -64,16 +99,17 @@ TESTS = \
 	$(BUILD)/tests/test_commute \
 	$(BUILD)/tests/test_plot \
 	$(BUILD)/tests/test_fluct \
-	$(BUILD)/tests/test_claim
+	$(BUILD)/tests/test_claim \
+	$(BUILD)/tests/test_registry
 
 TEST_HELPERS = $(BUILD)/tests/pcg_ref $(BUILD)/tests/jsoncheck
 
-.PHONY: all help deps demo check check-build check-asan check-valgrind check-slow fuzz bench install uninstall clean
+.PHONY: all help deps demo check check-build check-asan check-valgrind check-slow fuzz bench install uninstall clean FORCE
 
-all: $(BUILD)/initlab ## build the initlab command and library (default)
+all: $(BUILD)/initlab $(SHLIB) $(BUILD)/initlab.1 ## build the initlab command, the libraries and the man page (default)
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
 
 deps: ## install the Debian packages needed to build (apt-get as root, else print the command)
 	@sh .ci/deps.sh build
@@ -85,6 +121,37 @@ $(BUILD)/libinitlab.a: $(LIB_OBJS)
 
 $(BUILD)/initlab: $(CLI_OBJS) $(BUILD)/libinitlab.a
 	$(CC) $(ILCFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libinitlab.a $(LDLIBS_IL)
+
+# The shared library: soname libinitlab.so.$(SOMAJOR), with the links the linker and the loader look for.
+$(SHLIB): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ILCFLAGS) $(LDFLAGS) -shared -Wl,-soname,libinitlab.so.$(SOMAJOR) -Wl,--no-undefined -o $@ \
+	  $(LIB_OBJS) $(LDLIBS_IL)
+	ln -sf libinitlab.so.$(VERSION) $(BUILD)/libinitlab.so.$(SOMAJOR)
+	ln -sf libinitlab.so.$(SOMAJOR) $(BUILD)/libinitlab.so
+
+# The man page, generated from the command's own --help texts.
+$(BUILD)/initlab.1: $(BUILD)/initlab mk/man.sh
+	sh mk/man.sh $(BUILD)/initlab $(VERSION) >$@.tmp || { rm -f $@.tmp; exit 1; }
+	mv $@.tmp $@
+
+# The pkg-config file for the current PREFIX (rewritten only when PREFIX or the template changed).
+$(BUILD)/initlab.pc: initlab.pc.in FORCE
+	@mkdir -p $(@D)
+	@sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' initlab.pc.in >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; echo "wrote $@ (prefix $(PREFIX))"; fi
+
+# The public headers as they are installed, for building examples/ the way a user would.
+$(BUILD)/include/initlab/.stamp: include/initlab.h $(PUBLIC_HDRS)
+	@mkdir -p $(@D)
+	rm -f $(@D)/*.h
+	cp include/initlab.h $(PUBLIC_HDRS) $(@D)/
+	@touch $@
+
+$(BUILD)/examples/%: examples/%.c $(BUILD)/include/initlab/.stamp $(BUILD)/libinitlab.a
+	@mkdir -p $(@D)
+	$(CC) -std=c11 $(OPT) $(WARN) -I$(BUILD)/include $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libinitlab.a \
+	  $(LDLIBS_IL) -fopenmp
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -102,7 +169,7 @@ $(BUILD)/tests/jsoncheck: tests/jsoncheck.c
 	@mkdir -p $(@D)
 	$(CC) $(ILCFLAGS) -o $@ $< -ljansson
 
-check-build: $(BUILD)/initlab $(TESTS) $(TEST_HELPERS)
+check-build: $(BUILD)/initlab $(SHLIB) $(BUILD)/initlab.1 $(BUILD)/initlab.pc $(EXAMPLES) $(TESTS) $(TEST_HELPERS)
 
 check: ## install test dependencies, build, run every unit and command test (fast tier)
 	@sh .ci/deps.sh check
@@ -169,14 +236,26 @@ $(BUILD)/bench/roofline: bench/roofline.c $(BUILD)/libinitlab.a
 	@mkdir -p $(@D)
 	$(CC) $(ILCFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libinitlab.a $(LDLIBS_IL)
 
-install: $(BUILD)/initlab ## install the command under $(DESTDIR)$(PREFIX)
-	install -d $(DESTDIR)$(PREFIX)/bin
+install: $(BUILD)/initlab $(BUILD)/libinitlab.a $(SHLIB) $(BUILD)/initlab.1 $(BUILD)/initlab.pc ## install the command, libraries, headers, pkg-config file, man page, plot scripts (PREFIX, DESTDIR)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/initlab \
+	  $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/initlab/plots
 	install -m 755 $(BUILD)/initlab $(DESTDIR)$(PREFIX)/bin/initlab
-	install -d $(DESTDIR)$(PREFIX)/share/initlab/plots
+	install -m 644 $(BUILD)/libinitlab.a $(DESTDIR)$(PREFIX)/lib/libinitlab.a
+	install -m 755 $(SHLIB) $(DESTDIR)$(PREFIX)/lib/libinitlab.so.$(VERSION)
+	ln -sf libinitlab.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libinitlab.so.$(SOMAJOR)
+	ln -sf libinitlab.so.$(SOMAJOR) $(DESTDIR)$(PREFIX)/lib/libinitlab.so
+	install -m 644 include/initlab.h $(PUBLIC_HDRS) $(DESTDIR)$(PREFIX)/include/initlab/
+	install -m 644 $(BUILD)/initlab.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/initlab.pc
+	install -m 644 $(BUILD)/initlab.1 $(DESTDIR)$(PREFIX)/share/man/man1/initlab.1
 	install -m 644 plots/*.gp $(DESTDIR)$(PREFIX)/share/initlab/plots/
 
-uninstall: ## remove what install put in place
+uninstall: ## remove what install put in place (same PREFIX and DESTDIR)
 	rm -f $(DESTDIR)$(PREFIX)/bin/initlab
+	rm -f $(DESTDIR)$(PREFIX)/lib/libinitlab.a $(DESTDIR)$(PREFIX)/lib/libinitlab.so \
+	  $(DESTDIR)$(PREFIX)/lib/libinitlab.so.$(SOMAJOR) $(DESTDIR)$(PREFIX)/lib/libinitlab.so.$(VERSION)
+	rm -f $(DESTDIR)$(PREFIX)/lib/pkgconfig/initlab.pc
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/initlab.1
+	rm -rf $(DESTDIR)$(PREFIX)/include/initlab
 	rm -rf $(DESTDIR)$(PREFIX)/share/initlab
 
 clean: ## remove build outputs

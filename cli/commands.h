@@ -5,6 +5,7 @@
 int cmd_sim(int argc, char **argv);
 int cmd_theory(int argc, char **argv);
 int cmd_commute(int argc, char **argv);
+int cmd_claims(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_fluct(int argc, char **argv);
 

@@ -78,6 +78,10 @@ void il_opts_help(FILE *f, const char *cmd, const char *usage, const char *summa
         int n = snprintf(head, sizeof head, "  --%s%s%s", defs[i].name, defs[i].metavar ? " " : "",
                          defs[i].metavar ? defs[i].metavar : "");
         fputs(head, f);
+        if (n >= 27) { /* no room for a blank before the text column: start the text on its own line */
+            fputc('\n', f);
+            n = 0;
+        }
         wrap(f, defs[i].help, 28, (size_t)n, 100);
     }
     fprintf(f, "  --help, -h                show this help and exit\n");
