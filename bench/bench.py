@@ -55,30 +55,45 @@ def wl_name(w):
 
 # ---- initlab -----------------------------------------------------------------------------------------------
 
+# initlab calls OpenBLAS single-threaded (openblas_set_num_threads(1) in main), but the pthreads OpenBLAS
+# starts its worker threads when the library is loaded, before main, and each spins for ~2^28 cycles before
+# it sleeps: up to ~0.1 s of a second core per process. The same setting as the references' ob1 avoids it.
+INITLAB_ENV = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+
+
 class Initlab:
     def __init__(self, exe, outdir):
         self.exe, self.outdir = exe, outdir
+        # float32 rows only where the command has the option (sim --float32)
+        h = subprocess.run([exe, "sim", "--help"], capture_output=True, text=True)
+        self.f32 = "--float32" in h.stdout
 
-    def path(self, w, T):
-        return os.path.join(self.outdir, "initlab_n%d_L%d_B%d_T%d.tsv" % (w + (T,)))
+    def has(self, dtype):
+        return dtype == "float64" or (dtype == "float32" and self.f32)
 
-    def run(self, w, T, D, seed=1):
+    def path(self, w, T, dtype="float64"):
+        return os.path.join(self.outdir, "initlab_n%d_L%d_B%d_T%d%s.tsv" % (w + (T, "_f32" if dtype == "float32"
+                                                                                    else "")))
+
+    def run(self, w, T, D, seed=1, dtype="float64"):
         """Whole-process wall seconds of one `initlab sim` run."""
         n, L, B = w
         cmd = [self.exe, "sim", "--widths", widths_arg(n, L), "--act", "relu", "--draws", str(D), "--batch", str(B),
-               "--threads", str(T), "--seed", str(seed), "--quiet", "--out", self.path(w, T)]
+               "--threads", str(T), "--seed", str(seed), "--quiet", "--out", self.path(w, T, dtype)]
+        if dtype == "float32":
+            cmd.append("--float32")
         t0 = time.perf_counter()
-        p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=INITLAB_ENV)
         secs = time.perf_counter() - t0
         if p.returncode != 0:
             raise RuntimeError("initlab failed (%d): %s\n%s" % (p.returncode, " ".join(cmd), p.stderr))
         return secs
 
-    def read(self, w, T):
+    def read(self, w, T, dtype="float64"):
         """Per-layer Welford summary of the last run's output ({"count", "mean", "mean_m2", "q", "q_m2"}; the
         sums of squared deviations are recovered from the standard errors, printed with 17 digits)."""
         out = {"mean": [], "mean_se": [], "q": [], "q_se": [], "draws": []}
-        with open(self.path(w, T)) as f:
+        with open(self.path(w, T, dtype)) as f:
             cols = None
             for line in f:
                 if line.startswith("#"):
@@ -321,7 +336,7 @@ def main():
     # repetition runs all of them back to back, so a change in background load hits them alike.
     il = Initlab(a.initlab, a.out)
     il_ms, il_slope, il_D = {}, {}, {}
-    il_acc = {}    # w -> the merged 1-thread runs of D draws (independent seeds), for the check
+    il_acc = {}    # (w, dtype) -> the merged 1-thread runs of D draws (independent seeds), for the check
     ref_ms = {}    # (ref, setting label, w, dtype) -> ms/draw
     ref_acc = {}   # (ref, w, dtype) -> the merged timed runs of the first (1-thread) setting, for the check
     refs = [] if a.no_ref else [("torch", "ref_torch.py", TORCH_SETTINGS), ("numpy", "ref_numpy.py", NUMPY_SETTINGS)]
@@ -334,9 +349,10 @@ def main():
         for w in workloads:
             for dtype in DTYPES:
                 plan = []  # (tool, threads or setting, D, worker)
-                if dtype == "float64":
+                if il.has(dtype):
                     for T in THREADS:
-                        plan.append(("initlab", T, calibrate(lambda d: il.run(w, T, d), target, d0=2), None))
+                        plan.append(("initlab", T, calibrate(lambda d: il.run(w, T, d, dtype=dtype), target, d0=2),
+                                     None))
                 for ref, st, wk in workers:
                     plan.append((ref, st, calibrate(lambda d: wk.run(w, dtype, d, 0)[0], target), wk))
                 times = {i: ([], []) for i in range(len(plan))}  # D runs, and D / SLOPE_FRACTION runs (initlab)
@@ -344,14 +360,14 @@ def main():
                     for i, (tool, st, D, wk) in enumerate(plan):
                         if tool == "initlab":
                             Ds = max(1, D // SLOPE_FRACTION)
-                            secs = il.run(w, st, Ds, seed=rep + 1)
+                            secs = il.run(w, st, Ds, seed=rep + 1, dtype=dtype)
                             times[i][1].append(secs)
                             raw.append(("initlab", "T%d" % st, w, dtype, Ds, rep, secs, 1e3 * secs / Ds))
-                            secs = il.run(w, st, D, seed=rep + 1)
+                            secs = il.run(w, st, D, seed=rep + 1, dtype=dtype)
                             times[i][0].append(secs / D)
                             raw.append(("initlab", "T%d" % st, w, dtype, D, rep, secs, 1e3 * secs / D))
                             if st == 1:
-                                il_acc[w] = merge(il_acc.get(w), il.read(w, st))
+                                il_acc[(w, dtype)] = merge(il_acc.get((w, dtype)), il.read(w, st, dtype))
                         else:
                             secs, draws, ans = wk.run(w, dtype, D, rep + 1)
                             times[i][0].append(secs / draws)
@@ -362,11 +378,11 @@ def main():
                     ms = 1e3 * median(times[i][0])
                     if tool == "initlab":
                         Ds = max(1, D // SLOPE_FRACTION)
-                        il_ms[(w, st)], il_D[(w, st)] = ms, D
-                        il_slope[(w, st)] = (1e3 * (D * median(times[i][0]) - median(times[i][1])) / (D - Ds)
+                        il_ms[(w, dtype, st)], il_D[(w, dtype, st)] = ms, D
+                        il_slope[(w, dtype, st)] = (1e3 * (D * median(times[i][0]) - median(times[i][1])) / (D - Ds)
                                              if D > Ds else float("nan"))
                         log("bench: %s %s initlab T=%d: D=%d, %.4g ms/draw (in-process %.4g)"
-                            % (wl_name(w), dtype, st, D, ms, il_slope[(w, st)]))
+                            % (wl_name(w), dtype, st, D, ms, il_slope[(w, dtype, st)]))
                     else:
                         ref_ms[(tool, st[0], w, dtype)] = ms
                         log("bench: %s %s %s %s: D=%d, %.4g ms/draw" % (wl_name(w), dtype, tool, st[0], D, ms))
@@ -388,22 +404,22 @@ def main():
     for w in workloads:
         for dtype in DTYPES:
             for T in THREADS:
-                have = dtype == "float64"
-                ms = il_ms[(w, T)] if have else float("nan")
+                have = (w, dtype, T) in il_ms
+                ms = il_ms[(w, dtype, T)] if have else float("nan")
                 tq, tl = best("torch", TORCH_SETTINGS, w, dtype, T)
                 nq, nl = best("numpy", NUMPY_SETTINGS, w, dtype, T)
                 r = roof[w + (dtype,)]
                 rb = float(r["bound1_ms" if T == 1 else "bound2_ms"])
-                slope = il_slope[(w, T)] if have else float("nan")
+                slope = il_slope[(w, dtype, T)] if have else float("nan")
                 rows.append([wl_name(w), dtype, str(T),
-                             fmt(ms) if have else "n/a (float64 only)",
+                             fmt(ms) if have else "n/a (no --float32)",
                              fmt(1e3 / ms, 4) if have else "n/a",
                              "%s (%s)" % (fmt(tq), tl), "%s (%s)" % (fmt(nq), nl),
                              fmt(tq / ms, 3) if have else "n/a", fmt(nq / ms, 3) if have else "n/a",
                              fmt(rb), fmt(ms / rb, 3) if have else "n/a",
                              fmt(slope) if have else "n/a"])
                 tsv.append([wl_name(w), dtype, T, ms, 1e3 / ms, tq, tl, nq, nl, tq / ms, nq / ms, rb, ms / rb,
-                            slope, il_D[(w, T)] if have else "", r["t_rng_ms"], r["t_blas_ms"]])
+                            slope, il_D[(w, dtype, T)] if have else "", r["t_rng_ms"], r["t_blas_ms"]])
 
     elapsed = time.perf_counter() - t_start
     load1 = os.getloadavg()
@@ -464,11 +480,12 @@ def main():
         for (ref, w, dtype), acc in ref_acc.items():
             for qty in ("mean", "q"):
                 for l in range(w[1]):
-                    r = welch(acc, il_acc[w], qty, l)
+                    mine = il_acc.get((w, dtype), il_acc[(w, "float64")])
+                    r = welch(acc, mine, qty, l)
                     if r is None:
                         skipped += 1
                     else:
-                        checks.append((ref, w, dtype, l + 1, qty) + r + (acc["count"], il_acc[w]["count"]))
+                        checks.append((ref, w, dtype, l + 1, qty) + r + (acc["count"], mine["count"]))
         with open(os.path.join(a.out, "check.tsv"), "w") as f:
             f.write("# per layer: Welch's t of reference minus initlab (pooled timed runs, independent seeds), its "
                     "degrees of freedom and two-sided p-value\n")
@@ -493,19 +510,19 @@ def main():
         if w not in workloads or not refs:
             continue
         tq, tl = best("torch", TORCH_SETTINGS, w, "float64", max(THREADS))
-        T = min(THREADS, key=lambda t: il_ms[(w, t)])
-        ratio = tq / il_ms[(w, T)]
+        T = min(THREADS, key=lambda t: il_ms[(w, "float64", t)])
+        ratio = tq / il_ms[(w, "float64", T)]
         print("target %s float64: torch/initlab >= %g: %.3g (torch %s ms/draw at %s; initlab %s ms/draw at %d "
-              "thread%s): %s" % (wl_name(w), goal, ratio, fmt(tq), tl, fmt(il_ms[(w, T)]), T, "s" if T > 1 else "",
+              "thread%s): %s" % (wl_name(w), goal, ratio, fmt(tq), tl, fmt(il_ms[(w, "float64", T)]), T, "s" if T > 1 else "",
                                  "met" if ratio >= goal else "NOT MET"))
     for w, goal in ROOF_TARGETS.items():
         if w not in workloads:
             continue
-        T = min(THREADS, key=lambda t: il_ms[(w, t)])
+        T = min(THREADS, key=lambda t: il_ms[(w, "float64", t)])
         rb = float(roof[w + ("float64",)]["bound2_ms"])
-        ratio = il_ms[(w, T)] / rb
+        ratio = il_ms[(w, "float64", T)] / rb
         print("target %s float64: initlab / 2-core roofline <= %g: %.3g (initlab %s ms/draw at %d thread%s, bound "
-              "%s ms/draw): %s" % (wl_name(w), goal, ratio, fmt(il_ms[(w, T)]), T, "s" if T > 1 else "", fmt(rb),
+              "%s ms/draw): %s" % (wl_name(w), goal, ratio, fmt(il_ms[(w, "float64", T)]), T, "s" if T > 1 else "", fmt(rb),
                                    "met" if ratio <= goal else "NOT MET"))
     print("written: %s/bench.tsv, roofline.tsv, raw.tsv%s" % (a.out, ", settings.tsv, check.tsv" if refs else ""))
     return status

@@ -2,16 +2,24 @@
  * reduced in draw order. */
 #include "mc.h"
 
+#include <cblas.h>
+#include <math.h>
 #include <omp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* Draws per thread in one group (the draws computed between two barriers). Each barrier can cost a
- * scheduler quantum when the machine is loaded (a spinning thread waits for a descheduled one), so
- * groups are as large as a memory budget for the per-draw slots allows, within these bounds. */
+ * scheduler quantum when the machine is loaded (a thread waits for a descheduled one), so groups grow as
+ * large as a memory budget for the per-draw slots allows, within these bounds: the first group of a call
+ * has IL_MC_SLOTS_START draws per thread, and each later one at most as many draws as the call has done so
+ * far (so that a run stopped after N draws, by --stop-after or a signal, stops within about 2N) and no more
+ * once a group takes over IL_MC_GROUP_SECONDS. */
 #define IL_MC_SLOTS_MIN 4
-#define IL_MC_SLOTS_MAX 128
+#define IL_MC_SLOTS_START 16
+#define IL_MC_SLOTS_MAX 4096
 #define IL_MC_SLOT_BUDGET ((size_t)64 << 20) /* bytes for all slots of a group */
+#define IL_MC_GROUP_SECONDS 0.5
 
 void il_mc_cfg_default(il_mc_cfg *cfg)
 {
@@ -30,12 +38,29 @@ typedef struct {
     size_t bad_layer;
 } slot;
 
+/* A draw's record of one layer: the unit means and the diagonal, or the packed upper triangle of the
+ * second-moment matrix (il_layer_draw_compute_upper). */
+static size_t layer_doubles(size_t n, size_t cov_limit)
+{
+    return n <= cov_limit ? il_layer_draw_upper_doubles(n) : il_layer_draw_doubles(n, 0);
+}
+
 static size_t slot_doubles(const il_net *net, const size_t *widths, size_t cov_limit, int want_post)
 {
     size_t L = il_net_layers(net), n = 0;
     for (size_t l = 1; l <= L; l++)
-        n += il_layer_draw_doubles(widths[l], widths[l] <= cov_limit);
+        n += layer_doubles(widths[l], cov_limit);
     return want_post ? 2 * n : n;
+}
+
+/* Scratch of one thread for the full matrices: the largest il_layer_draw_scratch_doubles over full layers. */
+static size_t scratch_doubles(const size_t *widths, size_t L, size_t cov_limit)
+{
+    size_t m = 1;
+    for (size_t l = 1; l <= L; l++)
+        if (widths[l] <= cov_limit && il_layer_draw_scratch_doubles(widths[l]) > m)
+            m = il_layer_draw_scratch_doubles(widths[l]);
+    return m;
 }
 
 static size_t group_size(const il_mc_cfg *cfg)
@@ -44,7 +69,8 @@ static size_t group_size(const il_mc_cfg *cfg)
     size_t *widths = malloc((L + 1) * sizeof *widths);
     if (widths) {
         il_net_widths(cfg->net, widths);
-        per = slot_doubles(cfg->net, widths, cfg->cov_limit, cfg->want_post) * sizeof(double) + 1;
+        per = slot_doubles(cfg->net, widths, cfg->cov_limit, cfg->want_post) * sizeof(double) +
+              (cfg->want_post ? 2 : 1) * L * sizeof(il_layer_draw) + sizeof(slot);
         free(widths);
     }
     size_t T = (size_t)cfg->threads, k = IL_MC_SLOT_BUDGET / (T * per);
@@ -81,10 +107,15 @@ size_t il_mc_memory(const il_mc_cfg *cfg)
     size_t sd = slot_doubles(net, widths, cfg->cov_limit, cfg->want_post);
     total = add_sz(total, mul_sz(mul_sz(group_size(cfg), sd), sizeof(double)));
     size_t nthreads = (size_t)cfg->threads + (cfg->fixed_net ? 1 : 0);
+    size_t nmx = il_net_max_width(net);
+    size_t per_thread = add_sz(mul_sz(2, scratch_doubles(widths, L, cfg->cov_limit)),
+                               cfg->exact ? add_sz(mul_sz(4, nmx), mul_sz(3, mul_sz(nmx, nmx)))
+                                          : mul_sz(cfg->batch, nmx));
+    total = add_sz(total, mul_sz(mul_sz((size_t)cfg->threads, per_thread), sizeof(double)));
     /* the workspace: weights, batch activations; computed without overflow checks inside, so bound
      * the dominant terms here first */
     size_t nmax = il_net_max_width(net);
-    size_t act = mul_sz(mul_sz(cfg->batch, nmax), 5 * sizeof(double));
+    size_t act = mul_sz(mul_sz(cfg->batch, nmax), (cfg->float32 ? 7 : 5) * sizeof(double));
     size_t params = mul_sz(il_net_param_count(net), 2 * sizeof(double));
     total = add_sz(total, mul_sz(nthreads, add_sz(act, params)));
     free(widths);
@@ -106,9 +137,11 @@ il_status il_mc_result_init(il_mc_result *res, const il_mc_cfg *cfg)
     il_status rc = (!res->pre || (cfg->want_post && !res->post)) ? IL_ENOMEM : IL_OK;
     for (size_t l = 0; l < L && rc == IL_OK; l++) {
         int full = widths[l + 1] <= cfg->cov_limit;
-        rc = il_layer_acc_init(&res->pre[l], widths[l + 1], full, cfg->batch);
+        /* the exact estimator has no batch: its within-batch correction vanishes */
+        size_t batch = cfg->exact ? SIZE_MAX : cfg->batch;
+        rc = il_layer_acc_init(&res->pre[l], widths[l + 1], full, batch);
         if (rc == IL_OK && res->post)
-            rc = il_layer_acc_init(&res->post[l], widths[l + 1], full, cfg->batch);
+            rc = il_layer_acc_init(&res->post[l], widths[l + 1], full, batch);
     }
     free(widths);
     if (rc != IL_OK)
@@ -132,16 +165,42 @@ void il_mc_result_release(il_mc_result *res)
     res->layers = 0;
 }
 
+/* One thread's state during a draw's forward pass. The long sums of a layer's statistics (il_layer_draw_finish)
+ * are run two layers at a time: the first of a pair is kept pending, its values copied to the stash (the
+ * forward pass goes on to overwrite them) and its matrix scratch kept, until the next layer arrives. */
 typedef struct {
     slot *s;
     size_t cov_limit;
+    double *scratch[2]; /* matrix scratch of the pending layer and of the current one */
+    double *stash;      /* batch x max width */
+    il_layer_pending pending;
+    int has_pending, cur;
 } visit_ctx;
 
 static void visit_layer(void *vctx, size_t layer, int post, const double *y, size_t batch, size_t width)
 {
     visit_ctx *c = vctx;
     il_layer_draw *d = post ? &c->s->post[layer - 1] : &c->s->pre[layer - 1];
-    il_layer_draw_compute(d, y, batch, width, width <= c->cov_limit);
+    il_layer_pending job;
+    il_layer_draw_start(&job, d, y, batch, width, width <= c->cov_limit, c->scratch[c->cur]);
+    if (c->has_pending) {
+        il_layer_draw_finish(&c->pending, &job);
+        c->has_pending = 0;
+        return;
+    }
+    memcpy(c->stash, y, batch * width * sizeof *y);
+    job.y = c->stash;
+    c->pending = job;
+    c->has_pending = 1;
+    c->cur ^= 1;
+}
+
+/* After the forward pass: the last layer, if it was left pending. */
+static void visit_flush(visit_ctx *c)
+{
+    if (c->has_pending)
+        il_layer_draw_finish(&c->pending, NULL);
+    c->has_pending = 0;
 }
 
 /* Points slot storage at its layer records. */
@@ -152,12 +211,175 @@ static void slot_layout(slot *s, const size_t *widths, size_t L, size_t cov_limi
         il_layer_draw *d = pt ? s->post : s->pre;
         for (size_t l = 0; l < L; l++) {
             size_t n = widths[l + 1];
-            int full = n <= cov_limit;
             d[l].mvec = p;
             d[l].sec = p + n;
-            p += il_layer_draw_doubles(n, full);
+            p += layer_doubles(n, cov_limit);
         }
     }
+}
+
+/* ---- the exact conditional estimator of linear stacks ------------------------------------------------
+ * Given the weights, a linear stack maps the inputs x ~ N(0, diag(input_var)) to y_l ~ N(mu_l, Sigma_l) with
+ *   mu_l = W_l mu_{l-1} + b_l,   Sigma_l = W_l Sigma_{l-1} W_l^T   (mu_0 = 0, Sigma_0 = diag(input_var)).
+ * The per-draw record is then the conditional expectation of what a batch would average: mvec = mu,
+ * sec = Sigma + mu mu^T, q = tr(sec) / n, offdiag its mean off-diagonal entry, within = tr(Sigma) / n (the
+ * expected unbiased within-batch variance), m4 = mean over units of mu^4 + 6 mu^2 s^2 + 3 s^4, and for
+ * M = Q / n, Q = |y|^2, the moments E[M^k | W] from the cumulants of a Gaussian quadratic form,
+ *   kappa_r = 2^(r-1) (r-1)! (tr(Sigma^r) + r mu^T Sigma^(r-1) mu),
+ * with mpair = E[M | W]^2 (two independent inputs through the same network). */
+int il_mc_exact_supported(const il_net *net, char *err, size_t errlen)
+{
+    if (net->input != IL_INPUT_NORMAL) {
+        snprintf(err, errlen, "the exact estimator needs normal inputs (the fourth moments are Gaussian)");
+        return 0;
+    }
+    for (size_t i = 0; i < net->n_ops; i++) {
+        const il_op *op = &net->ops[i];
+        int ok = (op->kind == IL_OP_LINEAR && op->dc_p == 0.0) ||
+                 (op->kind == IL_OP_ACT && op->act.kind == IL_ACT_IDENTITY) ||
+                 (op->kind == IL_OP_DROPOUT && (op->p == 0.0 || (!net->train && op->drop == IL_DROP_INVERTED)));
+        if (!ok) {
+            snprintf(err, errlen, "the exact estimator is for linear stacks: linear layers and identity "
+                                  "activations only (no dropout, DropConnect, BatchNorm or residual blocks)");
+            return 0;
+        }
+    }
+    return 1;
+}
+
+typedef struct {
+    double *mu, *mu2, *S, *T, *S2, *v; /* nmax, nmax, nmax^2 x 3, 2 nmax */
+} exact_ws;
+
+static double dot(const double *a, const double *b, size_t n)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        s += a[i] * b[i];
+    return s;
+}
+
+/* The record of one layer from mu and Sigma (n x n, symmetric). */
+static void exact_record(il_layer_draw *d, const double *mu, const double *S, size_t n, int full, exact_ws *e)
+{
+    const double dn = (double)n;
+    double tr = 0.0, trs = 0.0, all = 0.0, m4 = 0.0, msum = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double m = mu[i], s2 = S[i * n + i];
+        d->mvec[i] = m;
+        trs += s2;
+        tr += s2 + m * m;
+        m4 += m * m * m * m + 6.0 * m * m * s2 + 3.0 * s2 * s2;
+        msum += m;
+        if (!full)
+            d->sec[i] = s2 + m * m;
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++)
+            all += S[i * n + j] + mu[i] * mu[j];
+    if (full)
+        for (size_t i = 0, p = 0; i < n; i++)
+            for (size_t j = i; j < n; j++)
+                d->sec[p++] = S[i * n + j] + mu[i] * mu[j];
+    d->mbar = msum / dn;
+    d->q = tr / dn;
+    d->within = trs / dn;
+    d->offdiag = n > 1 ? (all - tr) / (dn * (double)(n - 1)) : NAN;
+    d->m4 = m4 / dn;
+    /* cumulants of Q = |y|^2 */
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0, S, (int)n, S, (int)n, 0.0,
+                e->S2, (int)n);
+    double t2 = 0.0, t3 = 0.0, t4 = 0.0;
+    for (size_t i = 0; i < n * n; i++) {
+        t2 += S[i] * S[i];
+        t3 += e->S2[i] * S[i];
+        t4 += e->S2[i] * e->S2[i];
+    }
+    double *v1 = e->v, *v2 = e->v + n;
+    cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)n, 1.0, S, (int)n, mu, 1, 0.0, v1, 1);
+    cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)n, 1.0, S, (int)n, v1, 1, 0.0, v2, 1);
+    double u1 = dot(mu, mu, n), u2 = dot(mu, v1, n), u3 = dot(v1, v1, n), u4 = dot(v1, v2, n);
+    double k1 = trs + u1, k2 = 2.0 * (t2 + 2.0 * u2), k3 = 8.0 * (t3 + 3.0 * u3), k4 = 48.0 * (t4 + 4.0 * u4);
+    double q1 = k1, q2 = k2 + k1 * k1, q3 = k3 + 3.0 * k2 * k1 + k1 * k1 * k1;
+    double q4 = k4 + 4.0 * k3 * k1 + 3.0 * k2 * k2 + 6.0 * k2 * k1 * k1 + k1 * k1 * k1 * k1;
+    d->mpow[0] = q1 / dn;
+    d->mpow[1] = q2 / (dn * dn);
+    d->mpow[2] = q3 / (dn * dn * dn);
+    d->mpow[3] = q4 / (dn * dn * dn * dn);
+    d->mpair = d->mpow[0] * d->mpow[0];
+}
+
+/* One draw: the moments propagated through the weights in ws; a record per layer (and the same as post). */
+static il_status exact_draw(const il_net *net, il_net_ws *ws, exact_ws *e, slot *s, int want_post,
+                            size_t cov_limit)
+{
+    size_t k = net->n_in, layer = 0;
+    for (size_t i = 0; i < k; i++) {
+        e->mu[i] = 0.0;
+        for (size_t j = 0; j < k; j++)
+            e->S[i * k + j] = i == j ? (net->input_var ? net->input_var[i] : 1.0) : 0.0;
+    }
+    for (size_t o = 0; o < net->n_ops; o++) {
+        const il_op *op = &net->ops[o];
+        if (op->kind != IL_OP_LINEAR)
+            continue;
+        size_t n = op->width, l = layer++;
+        const double *W = il_net_weight(ws, l + 1), *b = il_net_bias(ws, l + 1);
+        /* mu = W mu + b, Sigma = (W Sigma) W^T, symmetrised */
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)k, 1.0, W, (int)k, e->mu, 1, 0.0, e->mu2, 1);
+        for (size_t i = 0; i < n; i++)
+            e->mu[i] = b ? e->mu2[i] + b[i] : e->mu2[i];
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)k, (int)k, 1.0, W, (int)k, e->S, (int)k,
+                    0.0, e->T, (int)k);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)n, (int)k, 1.0, e->T, (int)k, W, (int)k,
+                    0.0, e->S, (int)n);
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = i + 1; j < n; j++)
+                e->S[i * n + j] = e->S[j * n + i] = 0.5 * (e->S[i * n + j] + e->S[j * n + i]);
+        for (size_t i = 0; i < n; i++)
+            if (!isfinite(e->mu[i]) || !isfinite(e->S[i * n + i])) {
+                s->bad_layer = l + 1;
+                return IL_ENUMERIC;
+            }
+        exact_record(&s->pre[l], e->mu, e->S, n, n <= cov_limit, e);
+        if (want_post) {
+            /* identity activations: what leaves the layer is its linear output */
+            il_layer_draw *p = &s->post[l];
+            size_t nd = n + (n <= cov_limit ? n * (n + 1) / 2 : n);
+            memcpy(p->mvec, s->pre[l].mvec, n * sizeof *p->mvec);
+            memcpy(p->sec, s->pre[l].sec, (nd - n) * sizeof *p->sec);
+            p->mbar = s->pre[l].mbar, p->q = s->pre[l].q, p->m4 = s->pre[l].m4, p->within = s->pre[l].within;
+            p->offdiag = s->pre[l].offdiag, p->mpair = s->pre[l].mpair;
+            memcpy(p->mpow, s->pre[l].mpow, sizeof p->mpow);
+        }
+        k = n;
+    }
+    return IL_OK;
+}
+
+/* Pushes draws 0..n-1 of the group into the accumulator of unit u (layer u % L, pre or post), in draw
+ * order, and mirrors its matrix: units are independent, so they are reduced in parallel. */
+static void reduce_unit(const slot *slots, size_t n, il_mc_result *res, size_t u)
+{
+    size_t L = res->layers, l = u % L;
+    int post = u >= L;
+    il_layer_acc *a = post ? &res->post[l] : &res->pre[l];
+    for (size_t k = 0; k < n; k++) {
+        const il_layer_draw *d = post ? &slots[k].post[l] : &slots[k].pre[l];
+        if (a->full)
+            il_layer_acc_push_upper(a, d);
+        else
+            il_layer_acc_push(a, d);
+    }
+    il_layer_acc_mirror(a);
+}
+
+/* Draws per grab of the dynamic schedule: small enough that a thread descheduled by other load does not
+ * hold up the group, large enough that grabbing costs nothing. */
+static int dyn_chunk(size_t n, size_t T)
+{
+    size_t c = n / (8 * T);
+    return c < 1 ? 1 : c > 16 ? 16 : (int)c;
 }
 
 il_status il_mc_run(const il_mc_cfg *cfg, il_mc_result *res)
@@ -167,6 +389,8 @@ il_status il_mc_run(const il_mc_cfg *cfg, il_mc_result *res)
     if (cfg->draws < 1 || cfg->threads < 1 || cfg->cov_limit > 4096)
         return IL_EINVAL;
     IL_TRY(il_net_check(net, cfg->batch, err, sizeof err));
+    if (cfg->exact && (cfg->fixed_net || cfg->float32 || !il_mc_exact_supported(net, err, sizeof err)))
+        return IL_EINVAL;
     const size_t L = il_net_layers(net), G = group_size(cfg), T = (size_t)cfg->threads;
     il_status rc = IL_ENOMEM;
     size_t *widths = malloc((L + 1) * sizeof *widths);
@@ -174,15 +398,19 @@ il_status il_mc_run(const il_mc_cfg *cfg, il_mc_result *res)
     il_net_ws **ws = calloc(T, sizeof *ws);
     il_net_ws *fixed = NULL;
     il_layer_draw *draws_mem = NULL;
-    double *store = NULL;
+    double *store = NULL, *scratch = NULL;
     if (!widths || !slots || !ws)
         goto done;
     il_net_widths(net, widths);
     size_t sd = slot_doubles(net, widths, cfg->cov_limit, cfg->want_post);
-    size_t per = cfg->want_post ? 2 * L : L;
+    size_t per = cfg->want_post ? 2 * L : L, sc = scratch_doubles(widths, L, cfg->cov_limit);
+    size_t nmx = il_net_max_width(net);
+    size_t stash_n = cfg->exact ? 4 * nmx + 3 * nmx * nmx : cfg->batch * nmx; /* the exact estimator's instead */
+    size_t tsz = 2 * sc + stash_n; /* per thread */
     draws_mem = calloc(G * per, sizeof *draws_mem);
     store = malloc(G * sd * sizeof *store);
-    if (!draws_mem || !store)
+    scratch = malloc(T * tsz * sizeof *scratch);
+    if (!draws_mem || !store || !scratch)
         goto done;
     for (size_t g = 0; g < G; g++) {
         slots[g].pre = draws_mem + g * per;
@@ -191,7 +419,7 @@ il_status il_mc_run(const il_mc_cfg *cfg, il_mc_result *res)
         slot_layout(&slots[g], widths, L, cfg->cov_limit, cfg->want_post);
     }
     for (size_t t = 0; t < T; t++)
-        if (!(ws[t] = il_net_ws_alloc(net, cfg->batch)))
+        if (!(ws[t] = cfg->float32 ? il_net_ws_alloc_f32(net, cfg->batch) : il_net_ws_alloc(net, cfg->batch)))
             goto done;
     if (cfg->fixed_net) {
         il_rng r;
@@ -206,38 +434,70 @@ il_status il_mc_run(const il_mc_cfg *cfg, il_mc_result *res)
 
     rc = IL_OK;
     size_t done_draws = res->draws_done;
+    const size_t units = cfg->want_post ? 2 * L : L, start_draws = done_draws;
+    size_t g_cur = T * IL_MC_SLOTS_START < G ? T * IL_MC_SLOTS_START : G;
     int halt = 0;
     while (done_draws < cfg->draws && !halt) {
-        size_t n = cfg->draws - done_draws < G ? cfg->draws - done_draws : G;
-        size_t base = done_draws;
-#pragma omp parallel for schedule(static) num_threads(cfg->threads)
-        for (size_t k = 0; k < n; k++) {
-            il_net_ws *w = ws[omp_get_thread_num()];
-            slot *s = &slots[k];
-            il_rng r;
-            il_rng_seed_draw(&r, cfg->seed, (uint64_t)(base + k));
-            s->rc = IL_OK;
-            if (!cfg->fixed_net)
-                s->rc = il_net_draw_weights(net, w, &r);
-            if (s->rc == IL_OK) {
-                visit_ctx vc = {s, cfg->cov_limit};
-                s->rc = il_net_forward(net, w, &r, cfg->want_post, visit_layer, &vc, &s->bad_layer);
+        size_t n = cfg->draws - done_draws < g_cur ? cfg->draws - done_draws : g_cur;
+        double t0 = omp_get_wtime();
+        size_t base = done_draws, n_ok = n;
+        const int chunk = dyn_chunk(n, T);
+        /* Draws in any order on any thread (each depends only on its index), then the accumulators, each
+         * fed in draw order, one unit per thread at a time. */
+#pragma omp parallel num_threads(cfg->threads)
+        {
+            const int t = omp_get_thread_num();
+            il_net_ws *w = ws[t];
+            double *sk = scratch + (size_t)t * tsz;
+#pragma omp for schedule(dynamic, chunk)
+            for (size_t k = 0; k < n; k++) {
+                slot *s = &slots[k];
+                il_rng r;
+                il_rng_seed_draw(&r, cfg->seed, (uint64_t)(base + k));
+                visit_ctx vc = {s, cfg->cov_limit, {sk, sk + sc}, sk + 2 * sc, {0}, 0, 0};
+                if (cfg->exact) {
+                    double *q = sk + 2 * sc;
+                    exact_ws e = {q, q + nmx, q + 2 * nmx, q + 2 * nmx + nmx * nmx, q + 2 * nmx + 2 * nmx * nmx,
+                                  q + 2 * nmx + 3 * nmx * nmx};
+                    s->rc = il_net_draw_weights(net, w, &r);
+                    if (s->rc == IL_OK)
+                        s->rc = exact_draw(net, w, &e, s, cfg->want_post, cfg->cov_limit);
+                } else if (cfg->float32)
+                    s->rc = cfg->fixed_net
+                                ? il_net_forward_f32(net, w, &r, cfg->want_post, visit_layer, &vc, &s->bad_layer)
+                                : il_net_draw_forward_f32(net, w, &r, cfg->want_post, visit_layer, &vc,
+                                                          &s->bad_layer);
+                else if (cfg->fixed_net)
+                    s->rc = il_net_forward(net, w, &r, cfg->want_post, visit_layer, &vc, &s->bad_layer);
+                else
+                    s->rc = il_net_draw_forward(net, w, &r, cfg->want_post, visit_layer, &vc, &s->bad_layer);
+                visit_flush(&vc);
             }
+            /* every thread finds the first failed draw for itself (a scan of n flags, no barrier); the draws
+             * before it are accumulated */
+            size_t ok = n;
+            for (size_t k = 0; k < n; k++)
+                if (slots[k].rc != IL_OK) {
+                    ok = k;
+                    break;
+                }
+#pragma omp for schedule(dynamic, 1)
+            for (size_t u = 0; u < units; u++)
+                reduce_unit(slots, ok, res, u);
+#pragma omp master
+            n_ok = ok;
         }
-        for (size_t k = 0; k < n; k++) {
-            if (slots[k].rc != IL_OK) {
-                rc = slots[k].rc;
-                res->bad_layer = slots[k].bad_layer;
-                res->bad_draw = base + k;
-                halt = 1;
-                break;
-            }
-            for (size_t l = 0; l < L; l++) {
-                il_layer_acc_push(&res->pre[l], &slots[k].pre[l]);
-                if (res->post)
-                    il_layer_acc_push(&res->post[l], &slots[k].post[l]);
-            }
-            done_draws++;
+        done_draws += n_ok;
+        if (omp_get_wtime() - t0 < IL_MC_GROUP_SECONDS) {
+            size_t next = done_draws - start_draws;
+            next = next > g_cur ? next : g_cur;
+            g_cur = next < G ? next : G;
+        }
+        if (n_ok < n) {
+            rc = slots[n_ok].rc;
+            res->bad_layer = slots[n_ok].bad_layer;
+            res->bad_draw = base + n_ok;
+            halt = 1;
         }
         res->draws_done = done_draws;
         if (cfg->progress)
@@ -254,9 +514,93 @@ done:
             il_net_ws_free(ws[t]);
     il_net_ws_free(fixed);
     free(ws);
+    free(scratch);
     free(store);
     free(draws_mem);
     free(slots);
     free(widths);
     return rc;
+}
+
+/* ---- choosing the batch ------------------------------------------------------------------------------ */
+
+/* One pilot: D draws at batch B; seconds per draw, and the fluctuation means of the chosen layer. */
+static il_status pilot(const il_mc_cfg *cfg, size_t D, size_t B, size_t layer, int post, double *secs,
+                       double *m1, double *m2, double *mp)
+{
+    il_mc_cfg c = *cfg;
+    c.draws = D;
+    c.batch = B;
+    c.seed = cfg->seed ^ 0x9e3779b97f4a7c15ULL; /* independent of the run that follows */
+    c.want_post = post;
+    c.progress = NULL;
+    c.stop = NULL;
+    c.exact = 0;
+    il_mc_result res;
+    IL_TRY(il_mc_result_init(&res, &c));
+    double t = omp_get_wtime();
+    il_status rc = il_mc_run(&c, &res);
+    *secs = (omp_get_wtime() - t) / (double)D;
+    if (rc == IL_OK) {
+        const il_fluct_acc *f = post ? &res.post[layer - 1].fl : &res.pre[layer - 1].fl;
+        *m1 = f->mean[0];
+        *m2 = f->mean[1];
+        *mp = f->mean[4];
+    }
+    il_mc_result_release(&res);
+    return rc;
+}
+
+static double plan_cost(const il_mc_plan *p, double B)
+{
+    return (p->v_between + p->v_within / B) * (p->t0 + p->t1 * B);
+}
+
+il_status il_mc_plan_batch(const il_mc_cfg *cfg, size_t layer, int post, size_t b_max, double pilot_seconds,
+                           il_mc_plan *out)
+{
+    if (layer < 1 || layer > il_net_layers(cfg->net) || b_max < 2 || !(pilot_seconds > 0.0))
+        return IL_EINVAL;
+    memset(out, 0, sizeof *out);
+    size_t b1 = cfg->batch < 2 ? 2 : cfg->batch > b_max ? b_max : cfg->batch;
+    size_t b2 = 4 * b1 <= b_max ? 4 * b1 : b_max;
+    if (b2 == b1)
+        b1 = b2 / 4 > 2 ? b2 / 4 : 2;
+    /* a short run to size the pilots, then two of about pilot_seconds / 2 each */
+    double s1, s2, a1, a2, q1, q2, p1, p2;
+    size_t D = 16;
+    IL_TRY(pilot(cfg, D, b2, layer, post, &s2, &a2, &q2, &p2));
+    double per = 0.5 * pilot_seconds / (s2 > 0.0 ? s2 : 1e-9);
+    D = per < 32.0 ? 32 : per > 1e6 ? 1000000 : (size_t)per;
+    IL_TRY(pilot(cfg, D, b1, layer, post, &s1, &a1, &q1, &p1));
+    IL_TRY(pilot(cfg, D, b2, layer, post, &s2, &a2, &q2, &p2));
+    /* V_b = E[M_a M_b] - E[M]^2, V_w = E[M^2] - E[M_a M_b]: both pilots estimate them; averaged */
+    double m1 = 0.5 * (a1 + a2), mm = 0.5 * (q1 + q2), mp = 0.5 * (p1 + p2);
+    out->v_between = mp - m1 * m1;
+    out->v_within = mm - mp;
+    out->t1 = (s2 - s1) / (double)(b2 - b1);
+    if (!(out->t1 > 0.0))
+        out->t1 = 1e-12;
+    out->t0 = s1 - out->t1 * (double)b1;
+    if (!(out->t0 > 0.0))
+        out->t0 = 1e-12;
+    out->pilot_draws = D;
+    out->pilot_b1 = b1;
+    out->pilot_b2 = b2;
+    double bstar;
+    if (!(out->v_within > 0.0))
+        bstar = 1.0;
+    else if (!(out->v_between > 0.0))
+        bstar = (double)b_max;
+    else
+        bstar = sqrt(out->v_within * out->t0 / (out->v_between * out->t1));
+    if (!(bstar >= 1.0))
+        bstar = 1.0;
+    if (bstar > (double)b_max)
+        bstar = (double)b_max;
+    size_t lo = (size_t)floor(bstar), hi = lo < b_max ? lo + 1 : lo;
+    out->batch = plan_cost(out, (double)lo) <= plan_cost(out, (double)hi) ? lo : hi;
+    out->cost = plan_cost(out, (double)out->batch);
+    out->cost_given = plan_cost(out, (double)cfg->batch);
+    return IL_OK;
 }

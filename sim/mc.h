@@ -35,6 +35,16 @@ typedef struct {
     /* Optional: when *stop becomes nonzero, the run ends after the draws under way and returns
      * IL_EINTR with the finished draws accumulated. */
     const volatile sig_atomic_t *stop;
+    /* 1: propagate in float32 (il_net_forward_f32: the same random numbers rounded to float, every layer in
+     * float32), accumulating the statistics in float64; deterministic and thread-independent like the
+     * float64 default, with numbers of its own. */
+    int float32;
+    /* 1: the exact conditional estimator of a linear stack (il_mc_exact_supported): each drawn network's
+     * per-draw statistics are its exact conditional moments given the weights (the means and covariances
+     * propagated through the layers, and for M = |y|^2/n the moments of a Gaussian quadratic form) instead
+     * of averages over a batch of inputs; as if batch were infinite. Draw i is the same network as in the
+     * sampling mode; the standard errors are across networks only. Not with fixed_net or float32. */
+    int exact;
 } il_mc_cfg;
 
 typedef struct {
@@ -56,6 +66,31 @@ size_t il_mc_memory(const il_mc_cfg *cfg);
 /* il_mc_result_init / _release: the caller-owned result, sized for cfg. IL_ENOMEM. */
 il_status il_mc_result_init(il_mc_result *res, const il_mc_cfg *cfg);
 void il_mc_result_release(il_mc_result *res);
+
+/* il_mc_exact_supported: 1 if cfg->exact can be used for net (linear layers without DropConnect, identity
+ * activations, no dropout, BatchNorm or residual blocks, normal inputs); else 0 with the reason in err. */
+int il_mc_exact_supported(const il_net *net, char *err, size_t errlen);
+
+/* il_mc_plan_batch: the split between draws and batch that minimises SE^2 x time for q (the mean square M)
+ * of one layer (1..L; post = 1 for its output). One draw with a batch of B gives q_B, the mean over the batch
+ * of M, with Var(q_B) = V_b + V_w / B, where V_b = Var(E[M | network]) (between networks) and
+ * V_w = E[Var(M | network)] (within); a draw costs about t(B) = t0 + t1 B seconds. For a fixed budget of time
+ * the SE^2 of q is then proportional to (V_b + V_w / B) t(B), smallest at B* = sqrt(V_w t0 / (V_b t1)).
+ * Pilot runs (on a seed derived from cfg->seed, so that the run that follows is independent of the choice)
+ * estimate V_b and V_w (from the per-draw E[M], E[M^2] and pair products) and t0, t1 (timed at two batch
+ * sizes); the chosen B is rounded to the better neighbour and kept in [1, b_max]. Uses cfg->threads; takes
+ * about pilot_seconds (at least two short runs). Returns IL_EINVAL for a bad layer or b_max < 2, or what the
+ * pilot runs return. */
+typedef struct {
+    size_t batch;                 /* the choice */
+    double v_between, v_within;   /* the variance components of M */
+    double t0, t1;                /* seconds per draw = t0 + t1 B */
+    double cost, cost_given;      /* (V_b + V_w / B)(t0 + t1 B): at the choice, at cfg->batch */
+    size_t pilot_draws, pilot_b1, pilot_b2;
+} il_mc_plan;
+
+il_status il_mc_plan_batch(const il_mc_cfg *cfg, size_t layer, int post, size_t b_max, double pilot_seconds,
+                           il_mc_plan *out);
 
 /* il_mc_run: runs the draws and accumulates into *res (il_mc_result_init'ed for cfg).
  * Returns IL_OK; IL_EINVAL for an invalid cfg (il_net_check); IL_ENOMEM; IL_ENUMERIC with

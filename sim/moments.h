@@ -91,6 +91,42 @@ size_t il_layer_draw_doubles(size_t n, int full);
  * point to storage of the right size. Uses CBLAS for the full matrix when n is large enough. */
 void il_layer_draw_compute(il_layer_draw *d, const double *y, size_t B, size_t n, int full);
 
+/* For the Monte Carlo driver, which keeps only the upper triangle of each draw's matrix (half the memory
+ * and half the accumulation; the matrix is symmetric):
+ * il_layer_draw_compute_upper: as il_layer_draw_compute with full = 1, but d->sec receives the packed upper
+ *   triangle (row by row, j >= i: n (n + 1) / 2 doubles, il_layer_draw_upper_doubles(n) in all with mvec);
+ *   scratch is caller-owned storage of il_layer_draw_scratch_doubles(n) doubles. Every value equals
+ *   il_layer_draw_compute's, bit for bit.
+ * il_layer_acc_push_upper: il_layer_acc_push of such a draw into a full accumulator; it updates the upper
+ *   triangle only, and il_layer_acc_mirror must be called before the lower triangle is read (it copies the
+ *   upper into the lower; the result is bit-identical to il_layer_acc_push of the full matrices). */
+/* The statistics of one draw in two steps, so that the long sums of two layers (m4 and the within-batch
+ * variance: B n additions each, in a fixed order) can run side by side:
+ * il_layer_draw_start: everything but those sums, for a layer of width n: full = 0 as
+ *   il_layer_draw_compute(..., 0); full = 1 as il_layer_draw_compute_upper (packed upper triangle, scratch as
+ *   there). y and scratch are read again by il_layer_draw_finish: they must stay unchanged until then.
+ * il_layer_draw_finish: completes a (and b, if not NULL); the records equal those of one-step computation,
+ *   bit for bit. */
+typedef struct {
+    il_layer_draw *d;
+    const double *y;
+    size_t B, n;
+    int full;
+    const double *strict; /* packed strict upper triangle (in scratch), or NULL */
+    size_t nstrict;
+    double offsum, off, q;
+} il_layer_pending;
+
+void il_layer_draw_start(il_layer_pending *job, il_layer_draw *d, const double *y, size_t B, size_t n, int full,
+                         double *scratch);
+void il_layer_draw_finish(il_layer_pending *a, il_layer_pending *b);
+
+size_t il_layer_draw_upper_doubles(size_t n);
+size_t il_layer_draw_scratch_doubles(size_t n);
+void il_layer_draw_compute_upper(il_layer_draw *d, const double *y, size_t B, size_t n, double *scratch);
+void il_layer_acc_push_upper(il_layer_acc *a, const il_layer_draw *d);
+void il_layer_acc_mirror(il_layer_acc *a);
+
 /* il_layer_acc_init: allocates the accumulators for width n; IL_ENOMEM. il_layer_acc_release frees
  * them (NULL-safe on a zeroed struct). */
 il_status il_layer_acc_init(il_layer_acc *a, size_t n, int full, size_t batch);

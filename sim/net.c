@@ -4,6 +4,7 @@
 #include <cblas.h>
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +25,15 @@ struct il_net_ws {
     double *buf[2];  /* batch x nmax */
     double *res;     /* batch x nmax */
     double *mask;    /* batch x nmax */
+    double *lw;      /* one layer's weights, then its bias, for il_net_draw_forward */
     double *block;   /* one allocation holding all of the above */
     il_init_ws *init_ws; /* scratch for orthogonal weights, or NULL */
+    /* float32 propagation (il_net_ws_alloc_f32; NULL otherwise) */
+    float *x32, *buf32[2], *res32, *w32; /* inputs, activations, residual, one layer's weights and bias */
+    double *vis;     /* batch x nmax: a float32 layer widened for the visitor */
+    void *block32;
+    int lazy;        /* il_net_draw_forward: 0 not yet known, 1 layer by layer, -1 all weights first */
+    size_t psteps;   /* generator steps of all weights and biases (lazy = 1) */
 };
 
 void il_net_init(il_net *net)
@@ -489,6 +497,21 @@ il_status il_net_check(const il_net *net, size_t batch, char *err, size_t errlen
     return IL_OK;
 }
 
+/* The largest layer's weights plus bias, in doubles. */
+static size_t layer_doubles_max(const il_net *net)
+{
+    size_t prev = net->n_in, mx = 0;
+    for (size_t i = 0; i < net->n_ops; i++) {
+        const il_op *op = &net->ops[i];
+        if (op->kind != IL_OP_LINEAR)
+            continue;
+        size_t d = op->width * prev + op->width;
+        mx = d > mx ? d : mx;
+        prev = op->width;
+    }
+    return mx;
+}
+
 /* Sizes of the workspace, in doubles, for il_net_ws_alloc and il_net_ws_bytes. */
 static size_t ws_doubles(const il_net *net, size_t batch, size_t *wmax)
 {
@@ -503,7 +526,7 @@ static size_t ws_doubles(const il_net *net, size_t batch, size_t *wmax)
         prev = op->width;
     }
     *wmax = mx;
-    return total + mx + batch * net->n_in + 4 * batch * nmax;
+    return total + mx + layer_doubles_max(net) + batch * net->n_in + 4 * batch * nmax;
 }
 
 size_t il_net_ws_bytes(const il_net *net, size_t batch)
@@ -555,6 +578,8 @@ il_net_ws *il_net_ws_alloc(const il_net *net, size_t batch)
     }
     ws->wmask = p;
     p += wmax;
+    ws->lw = p;
+    p += layer_doubles_max(net);
     ws->x = p;
     p += batch * net->n_in;
     ws->buf[0] = p;
@@ -576,6 +601,7 @@ void il_net_ws_free(il_net_ws *ws)
     free(ws->fan_in);
     free(ws->width);
     free(ws->block);
+    free(ws->block32);
     il_init_ws_free(ws->init_ws);
     free(ws);
 }
@@ -610,22 +636,148 @@ void il_net_copy_weights(const il_net *net, const il_net_ws *src, il_net_ws *dst
     }
 }
 
+/* ---- the small-matrix path ---------------------------------------------------------------------------
+ * For k n <= IL_SMALL_GEMM_MACS every output is y[r][o] = s + b[o] (or s without bias) with
+ * s = (((0.0 + x[r][0] w[o][0]) + x[r][1] w[o][1]) + ...) in that order: the definition the results are
+ * pinned to. The kernels below compute several outputs at once in vector lanes (GCC vector extensions,
+ * cloned for AVX2 and the baseline), each lane doing exactly that sequence of roundings: a multiply and a
+ * separate add (the build uses -ffp-contract=off, and no FMA target is enabled). */
+typedef double il_v4d __attribute__((vector_size(32)));
+#define IL_SMALL_MAX_K IL_SMALL_GEMM_MACS          /* k <= 256 on this path (n >= 1) */
+#define IL_SMALL_WT (IL_SMALL_GEMM_MACS + 3 * IL_SMALL_MAX_K) /* k x (n rounded up to 4) */
+
+/* Unaligned vector access to double arrays. */
+typedef double il_v4du __attribute__((vector_size(32), aligned(8), may_alias));
+#define V4_LOAD(p) (*(const il_v4du *)(p))
+#define V4_STORE(p, v) (*(il_v4du *)(p) = (v))
+
+/* Lanes across 4 output units: wt is k x np (np = n rounded up to 4, the extra columns 0), bp has np
+ * entries (or NULL). Four rows at a time, so that four independent sums are in flight. */
+/* y[o .. o+3] = the lanes of acc, or only those below n. */
+#define STORE_PART(y, acc, o, n)                                                                                \
+    do {                                                                                                     \
+        if ((o) + 4 <= (n)) {                                                                                \
+            V4_STORE((y) + (o), (acc));                                                                      \
+        } else {                                                                                             \
+            for (size_t l_ = 0; (o) + l_ < (n); l_++)                                                        \
+                (y)[(o) + l_] = (acc)[l_];                                                                   \
+        }                                                                                                    \
+    } while (0)
+
+__attribute__((target_clones("avx2", "default"))) static void small_gemm_o(const double *src, const double *wt,
+                                                                           const double *bp, double *dst, size_t B,
+                                                                           size_t k, size_t n, size_t np)
+{
+    size_t r = 0;
+    for (; r + 4 <= B; r += 4) {
+        const double *x0 = src + r * k, *x1 = x0 + k, *x2 = x1 + k, *x3 = x2 + k;
+        double *y0 = dst + r * n, *y1 = y0 + n, *y2 = y1 + n, *y3 = y2 + n;
+        for (size_t o = 0; o < np; o += 4) {
+            il_v4d a0 = {0.0, 0.0, 0.0, 0.0}, a1 = a0, a2 = a0, a3 = a0;
+            const double *wc = wt + o;
+            for (size_t j = 0; j < k; j++) {
+                il_v4d wj = V4_LOAD(wc + j * np);
+                il_v4d b0 = {x0[j], x0[j], x0[j], x0[j]}, b1 = {x1[j], x1[j], x1[j], x1[j]};
+                il_v4d b2 = {x2[j], x2[j], x2[j], x2[j]}, b3 = {x3[j], x3[j], x3[j], x3[j]};
+                a0 = a0 + b0 * wj;
+                a1 = a1 + b1 * wj;
+                a2 = a2 + b2 * wj;
+                a3 = a3 + b3 * wj;
+            }
+            if (bp) {
+                il_v4d bb = V4_LOAD(bp + o);
+                a0 = a0 + bb;
+                a1 = a1 + bb;
+                a2 = a2 + bb;
+                a3 = a3 + bb;
+            }
+            STORE_PART(y0, a0, o, n);
+            STORE_PART(y1, a1, o, n);
+            STORE_PART(y2, a2, o, n);
+            STORE_PART(y3, a3, o, n);
+        }
+    }
+    for (; r < B; r++) {
+        const double *x = src + r * k;
+        double *y = dst + r * n;
+        for (size_t o = 0; o < np; o += 4) {
+            il_v4d acc = {0.0, 0.0, 0.0, 0.0};
+            for (size_t j = 0; j < k; j++) {
+                il_v4d xj = {x[j], x[j], x[j], x[j]};
+                acc = acc + xj * V4_LOAD(wt + j * np + o);
+            }
+            if (bp)
+                acc = acc + V4_LOAD(bp + o);
+            STORE_PART(y, acc, o, n);
+        }
+    }
+}
+
+/* Lanes across 4 batch rows, for n < 4 outputs: xt holds a 4-row block of src transposed (k x 4). Rows
+ * past the last multiple of 4 are done one at a time (the same sequence, scalar). */
+__attribute__((target_clones("avx2", "default"))) static void small_gemm_r(const double *src, const double *w,
+                                                                           const double *b, double *dst, size_t B,
+                                                                           size_t k, size_t n, double *xt)
+{
+    size_t r = 0;
+    for (; r + 4 <= B; r += 4) {
+        for (size_t j = 0; j < k; j++)
+            for (size_t l = 0; l < 4; l++)
+                xt[j * 4 + l] = src[(r + l) * k + j];
+        for (size_t o = 0; o < n; o++) {
+            const double *wo = w + o * k;
+            il_v4d acc = {0.0, 0.0, 0.0, 0.0};
+            for (size_t j = 0; j < k; j++) {
+                il_v4d wj = {wo[j], wo[j], wo[j], wo[j]};
+                acc = acc + V4_LOAD(xt + j * 4) * wj;
+            }
+            if (b) {
+                il_v4d bo = {b[o], b[o], b[o], b[o]};
+                acc = acc + bo;
+            }
+            for (size_t l = 0; l < 4; l++)
+                dst[(r + l) * n + o] = acc[l];
+        }
+    }
+    for (; r < B; r++) {
+        const double *x = src + r * k;
+        double *y = dst + r * n;
+        for (size_t o = 0; o < n; o++) {
+            const double *wo = w + o * k;
+            double s = 0.0;
+            for (size_t j = 0; j < k; j++)
+                s += x[j] * wo[j];
+            y[o] = b ? s + b[o] : s;
+        }
+    }
+}
+
 /* dst (B x n) = src (B x k) W^T + 1 b^T, W is n x k row-major. */
 static void linear_forward(const double *src, const double *w, const double *b, double *dst, size_t B, size_t k,
                            size_t n)
 {
     if (k * n <= IL_SMALL_GEMM_MACS) {
-        for (size_t r = 0; r < B; r++) {
-            const double *x = src + r * k;
-            double *y = dst + r * n;
-            for (size_t o = 0; o < n; o++) {
-                const double *wo = w + o * k;
-                double s = 0.0;
-                for (size_t j = 0; j < k; j++)
-                    s += x[j] * wo[j];
-                y[o] = b ? s + b[o] : s;
-            }
+        double scratch[IL_SMALL_WT + 4];
+        if (n < 4) {
+            small_gemm_r(src, w, b, dst, B, k, n, scratch);
+            return;
         }
+        /* W^T padded to np columns, and the bias padded alike */
+        size_t np = (n + 3) & ~(size_t)3;
+        double *wt = scratch, *bp = b ? scratch + k * np : NULL;
+        for (size_t j = 0; j < k; j++) {
+            for (size_t o = 0; o < n; o++)
+                wt[j * np + o] = w[o * k + j];
+            for (size_t o = n; o < np; o++)
+                wt[j * np + o] = 0.0;
+        }
+        if (bp) {
+            for (size_t o = 0; o < n; o++)
+                bp[o] = b[o];
+            for (size_t o = n; o < np; o++)
+                bp[o] = 0.0;
+        }
+        small_gemm_o(src, wt, bp, dst, B, k, n, np);
         return;
     }
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)B, (int)n, (int)k, 1.0, src, (int)k, w, (int)k, 0.0,
@@ -633,6 +785,7 @@ static void linear_forward(const double *src, const double *w, const double *b, 
     if (b)
         for (size_t r = 0; r < B; r++) {
             double *y = dst + r * n;
+#pragma omp simd
             for (size_t o = 0; o < n; o++)
                 y[o] += b[o];
         }
@@ -656,12 +809,25 @@ static void batchnorm_train(double *y, size_t B, size_t n)
     }
 }
 
-static int all_finite(const double *y, size_t n)
+/* 1 if no y[i] is a NaN or an infinity (all exponent bits set), tested on the bits, four at a time. */
+typedef uint64_t il_v4u __attribute__((vector_size(32), aligned(8), may_alias));
+typedef int64_t il_v4s __attribute__((vector_size(32)));
+
+__attribute__((target_clones("avx2", "default"))) static int all_finite(const double *y, size_t n)
 {
-    double acc = 0.0;
-    for (size_t i = 0; i < n; i++)
-        acc += y[i] * 0.0; /* NaN iff some y[i] is NaN or infinite */
-    return acc == 0.0;
+    const uint64_t expo = 0x7ff0000000000000ULL;
+    const il_v4u ve = {expo, expo, expo, expo};
+    il_v4s bad4 = {0, 0, 0, 0};
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        bad4 |= (*(const il_v4u *)(y + i) & ve) == ve;
+    uint64_t bad = (uint64_t)(bad4[0] | bad4[1] | bad4[2] | bad4[3]);
+    for (; i < n; i++) {
+        uint64_t b;
+        memcpy(&b, &y[i], sizeof b);
+        bad |= (uint64_t)((b & expo) == expo);
+    }
+    return bad == 0;
 }
 
 static void draw_inputs(const il_net *net, il_rng *r, double *x, size_t B)
@@ -688,13 +854,99 @@ il_status il_net_forward(const il_net *net, il_net_ws *ws, il_rng *r, int want_p
     return il_net_forward_input(net, ws, ws->x, r, want_post, visit, ctx, bad_layer);
 }
 
+static il_status forward_core(const il_net *net, il_net_ws *ws, const double *x, il_rng *r, int want_post,
+                              il_net_visit visit, void *ctx, size_t *bad_layer, il_rng *rw);
+
 il_status il_net_forward_input(const il_net *net, il_net_ws *ws, const double *x, il_rng *r, int want_post,
                                il_net_visit visit, void *ctx, size_t *bad_layer)
+{
+    return forward_core(net, ws, x, r, want_post, visit, ctx, bad_layer, NULL);
+}
+
+/* Kinds whose fills take a fixed number of generator steps (one per value, or none), so that a layer's
+ * parameters can be drawn from their place in the stream without drawing the layers before them. */
+static int fixed_steps_kind(il_init_kind k, int bias)
+{
+    switch (k) {
+    case IL_INIT_TORCH:
+    case IL_INIT_UNIFORM:
+    case IL_INIT_ZEROS:
+    case IL_INIT_CONSTANT:
+        return 1;
+    case IL_INIT_KAIMING_UNIFORM:
+    case IL_INIT_XAVIER_UNIFORM:
+        return !bias;
+    default:
+        return 0;
+    }
+}
+
+/* Steps of one fill, measured: 0 if it left the generator alone, count if it took exactly count steps;
+ * SIZE_MAX otherwise. */
+static size_t measured_steps(const il_rng *before, const il_rng *after, size_t count)
+{
+    if (before->state == after->state)
+        return 0;
+    il_rng g = *before;
+    il_rng_advance(&g, count);
+    return g.state == after->state ? count : SIZE_MAX;
+}
+
+/* Decides whether il_net_draw_forward can go layer by layer: fixed-step kinds only, each layer's steps
+ * measured once on a probe generator, and their total kept. */
+static int lazy_probe(const il_net *net, il_net_ws *ws)
+{
+    if (!fixed_steps_kind(net->winit.kind, 0) || !fixed_steps_kind(net->binit.kind, 1))
+        return -1;
+    il_rng g;
+    il_rng_seed(&g, 0x5eed, 0x1a2b);
+    size_t total = 0;
+    for (size_t l = 0; l < ws->layers; l++) {
+        size_t rows = ws->width[l], cols = ws->fan_in[l];
+        il_rng g0 = g;
+        if (il_init_fill_weight(&net->winit, &g, ws->lw, rows, cols, ws->init_ws) != IL_OK)
+            return -1;
+        size_t sw = measured_steps(&g0, &g, rows * cols);
+        if (sw == SIZE_MAX)
+            return -1;
+        total += sw;
+        if (ws->b[l]) {
+            g0 = g;
+            if (il_init_fill_bias(&net->binit, &g, ws->lw + rows * cols, rows, cols) != IL_OK)
+                return -1;
+            size_t sb = measured_steps(&g0, &g, rows);
+            if (sb == SIZE_MAX)
+                return -1;
+            total += sb;
+        }
+    }
+    ws->psteps = total;
+    return 1;
+}
+
+il_status il_net_draw_forward(const il_net *net, il_net_ws *ws, il_rng *r, int want_post, il_net_visit visit,
+                              void *ctx, size_t *bad_layer)
+{
+    if (ws->lazy == 0)
+        ws->lazy = lazy_probe(net, ws);
+    if (ws->lazy < 0) {
+        IL_TRY(il_net_draw_weights(net, ws, r));
+        return il_net_forward(net, ws, r, want_post, visit, ctx, bad_layer);
+    }
+    il_rng rw = *r; /* the parameters, layer by layer, from where the draw begins */
+    il_rng_advance(r, ws->psteps); /* the inputs and masks, from where the parameters end */
+    draw_inputs(net, r, ws->buf[0], ws->batch); /* straight into the first activation buffer */
+    return forward_core(net, ws, ws->buf[0], r, want_post, visit, ctx, bad_layer, &rw);
+}
+
+static il_status forward_core(const il_net *net, il_net_ws *ws, const double *x, il_rng *r, int want_post,
+                              il_net_visit visit, void *ctx, size_t *bad_layer, il_rng *rw)
 {
     const size_t B = ws->batch;
     int cur = 0;
     size_t width = net->n_in, layer = 0, res_width = 0;
-    memmove(ws->buf[0], x, B * width * sizeof(double));
+    if (x != ws->buf[0])
+        memmove(ws->buf[0], x, B * width * sizeof(double));
     for (size_t i = 0; i < net->n_ops; i++) {
         const il_op *op = &net->ops[i];
         double *y = ws->buf[cur];
@@ -709,8 +961,16 @@ il_status il_net_forward_input(const il_net *net, il_net_ws *ws, const double *x
                     visit(ctx, layer, 1, y, B, width);
             }
             size_t l = layer++;
-            const double *w = ws->w[l];
+            const double *w = ws->w[l], *bias = ws->b[l];
             size_t nw = op->width * width;
+            if (rw) {
+                double *lw = ws->lw, *lb = op->bias ? ws->lw + nw : NULL;
+                IL_TRY(il_init_fill_weight(&net->winit, rw, lw, op->width, width, ws->init_ws));
+                if (lb)
+                    IL_TRY(il_init_fill_bias(&net->binit, rw, lb, op->width, width));
+                w = lw;
+                bias = lb;
+            }
             if (op->dc_p > 0.0) {
                 if (net->train) {
                     il_rng_fill_bernoulli(r, ws->wmask, nw, 1.0 - op->dc_p, 1.0);
@@ -723,7 +983,7 @@ il_status il_net_forward_input(const il_net *net, il_net_ws *ws, const double *x
                 w = ws->wmask;
             }
             double *dst = ws->buf[1 - cur];
-            linear_forward(y, w, ws->b[l], dst, B, width, op->width);
+            linear_forward(y, w, bias, dst, B, width, op->width);
             cur = 1 - cur;
             width = op->width;
             if (!all_finite(dst, B * width)) {
@@ -782,4 +1042,266 @@ il_status il_net_forward_input(const il_net *net, il_net_ws *ws, const double *x
             visit(ctx, layer, 1, y, B, width);
     }
     return IL_OK;
+}
+
+/* ---- float32 propagation ------------------------------------------------------------------------------
+ * The same random numbers as the float64 engine (weights, biases, inputs and masks are drawn as doubles from
+ * the same stream positions) rounded to float; then every layer in float32: the linear map by cblas_sgemm
+ * (or, for k n <= IL_SMALL_GEMM_MACS, s = 0; s += x w in float, in order, then + b), dropout masks and scales
+ * as floats, activations and BatchNorm evaluated in double from the float values and rounded back to
+ * float, residual sums in float. Each visited layer is widened to double for the statistics, which are
+ * accumulated in float64 as in the float64 engine. Deterministic for a seed and independent of threads,
+ * like everything else; its numbers are its own. */
+
+static size_t ws32_floats(const il_net *net, size_t batch)
+{
+    size_t nmax = il_net_max_width(net);
+    return batch * net->n_in + 3 * batch * nmax + layer_doubles_max(net);
+}
+
+size_t il_net_ws_bytes_f32(const il_net *net, size_t batch)
+{
+    return il_net_ws_bytes(net, batch) + ws32_floats(net, batch) * sizeof(float) +
+           batch * il_net_max_width(net) * sizeof(double);
+}
+
+il_net_ws *il_net_ws_alloc_f32(const il_net *net, size_t batch)
+{
+    il_net_ws *ws = il_net_ws_alloc(net, batch);
+    if (!ws)
+        return NULL;
+    size_t nmax = il_net_max_width(net), nf = ws32_floats(net, batch);
+    /* doubles first (alignment), then the floats */
+    ws->block32 = malloc(batch * nmax * sizeof(double) + nf * sizeof(float));
+    if (!ws->block32) {
+        il_net_ws_free(ws);
+        return NULL;
+    }
+    ws->vis = ws->block32;
+    float *f = (float *)(ws->vis + batch * nmax);
+    ws->x32 = f;
+    f += batch * net->n_in;
+    ws->buf32[0] = f;
+    f += batch * nmax;
+    ws->buf32[1] = f;
+    f += batch * nmax;
+    ws->res32 = f;
+    f += batch * nmax;
+    ws->w32 = f;
+    return ws;
+}
+
+static int all_finite_f(const float *y, size_t n)
+{
+    uint32_t bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t b;
+        memcpy(&b, &y[i], sizeof b);
+        bad |= (uint32_t)((b & 0x7f800000u) == 0x7f800000u);
+    }
+    return bad == 0;
+}
+
+/* dst (B x n) = src (B x k) W^T + 1 b^T in float32. */
+static void linear_forward_f(const float *src, const float *w, const float *b, float *dst, size_t B, size_t k,
+                             size_t n)
+{
+    if (k * n <= IL_SMALL_GEMM_MACS) {
+        for (size_t r = 0; r < B; r++) {
+            const float *x = src + r * k;
+            float *y = dst + r * n;
+            for (size_t o = 0; o < n; o++) {
+                const float *wo = w + o * k;
+                float acc = 0.0f;
+                for (size_t j = 0; j < k; j++)
+                    acc += x[j] * wo[j];
+                y[o] = b ? acc + b[o] : acc;
+            }
+        }
+        return;
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)B, (int)n, (int)k, 1.0f, src, (int)k, w, (int)k, 0.0f,
+                dst, (int)n);
+    if (b)
+        for (size_t r = 0; r < B; r++) {
+            float *y = dst + r * n;
+#pragma omp simd
+            for (size_t o = 0; o < n; o++)
+                y[o] += b[o];
+        }
+}
+
+static void act_apply_f(const il_act *a, float *x, size_t n)
+{
+    switch (a->kind) {
+    case IL_ACT_IDENTITY:
+        return;
+    case IL_ACT_RELU:
+#pragma omp simd
+        for (size_t i = 0; i < n; i++)
+            x[i] = x[i] < 0.0f ? 0.0f : x[i]; /* = (float)relu((double)x) */
+        return;
+    default:
+        for (size_t i = 0; i < n; i++)
+            x[i] = (float)il_act_eval(a, (double)x[i]);
+        return;
+    }
+}
+
+static void batchnorm_train_f(float *y, size_t B, size_t n)
+{
+    for (size_t o = 0; o < n; o++) {
+        double m = 0.0, v = 0.0;
+        for (size_t r = 0; r < B; r++)
+            m += (double)y[r * n + o];
+        m /= (double)B;
+        for (size_t r = 0; r < B; r++) {
+            double d = (double)y[r * n + o] - m;
+            v += d * d;
+        }
+        v /= (double)B;
+        double sc = 1.0 / sqrt(v + IL_BN_EPS);
+        for (size_t r = 0; r < B; r++)
+            y[r * n + o] = (float)(((double)y[r * n + o] - m) * sc);
+    }
+}
+
+static void widen(const float *y, double *v, size_t n)
+{
+#pragma omp simd
+    for (size_t i = 0; i < n; i++)
+        v[i] = (double)y[i];
+}
+
+static il_status visit_f(il_net_ws *ws, il_net_visit visit, void *ctx, size_t layer, int post, const float *y,
+                         size_t B, size_t width, size_t *bad_layer)
+{
+    if (!all_finite_f(y, B * width)) {
+        *bad_layer = layer;
+        return IL_ENUMERIC;
+    }
+    if (visit) {
+        widen(y, ws->vis, B * width);
+        visit(ctx, layer, post, ws->vis, B, width);
+    }
+    return IL_OK;
+}
+
+/* The float32 forward pass; weights from ws (rw == NULL) or drawn layer by layer from rw. */
+static il_status forward_f32(const il_net *net, il_net_ws *ws, il_rng *r, int want_post, il_net_visit visit,
+                             void *ctx, size_t *bad_layer, il_rng *rw)
+{
+    const size_t B = ws->batch;
+    int cur = 0;
+    size_t width = net->n_in, layer = 0, res_width = 0;
+    if (!ws->block32)
+        return IL_EINVAL;
+    for (size_t j = 0; j < B * width; j++)
+        ws->buf32[0][j] = (float)ws->x[j];
+    for (size_t i = 0; i < net->n_ops; i++) {
+        const il_op *op = &net->ops[i];
+        float *y = ws->buf32[cur];
+        switch (op->kind) {
+        case IL_OP_LINEAR: {
+            if (layer > 0 && want_post)
+                IL_TRY(visit_f(ws, visit, ctx, layer, 1, y, B, width, bad_layer));
+            size_t l = layer++;
+            const double *w = ws->w[l], *bias = ws->b[l];
+            size_t nw = op->width * width;
+            if (rw) {
+                double *lw = ws->lw, *lb = op->bias ? ws->lw + nw : NULL;
+                IL_TRY(il_init_fill_weight(&net->winit, rw, lw, op->width, width, ws->init_ws));
+                if (lb)
+                    IL_TRY(il_init_fill_bias(&net->binit, rw, lb, op->width, width));
+                w = lw;
+                bias = lb;
+            }
+            float *w32 = ws->w32, *b32 = bias ? ws->w32 + nw : NULL;
+            for (size_t j = 0; j < nw; j++)
+                w32[j] = (float)w[j];
+            if (b32)
+                for (size_t j = 0; j < op->width; j++)
+                    b32[j] = (float)bias[j];
+            if (op->dc_p > 0.0) {
+                if (net->train) {
+                    il_rng_fill_bernoulli(r, ws->wmask, nw, 1.0 - op->dc_p, 1.0);
+                    for (size_t j = 0; j < nw; j++)
+                        w32[j] *= (float)ws->wmask[j];
+                } else {
+                    float keep = (float)(1.0 - op->dc_p);
+                    for (size_t j = 0; j < nw; j++)
+                        w32[j] *= keep;
+                }
+            }
+            float *dst = ws->buf32[1 - cur];
+            linear_forward_f(y, w32, b32, dst, B, width, op->width);
+            cur = 1 - cur;
+            width = op->width;
+            IL_TRY(visit_f(ws, visit, ctx, layer, 0, dst, B, width, bad_layer));
+            break;
+        }
+        case IL_OP_ACT:
+            act_apply_f(&op->act, y, B * width);
+            break;
+        case IL_OP_DROPOUT:
+            if (op->p <= 0.0)
+                break;
+            if (net->train) {
+                double keep = 1.0 - op->p;
+                il_rng_fill_bernoulli(r, ws->mask, B * width, keep,
+                                      op->drop == IL_DROP_INVERTED ? 1.0 / keep : 1.0);
+                for (size_t j = 0; j < B * width; j++)
+                    y[j] *= (float)ws->mask[j];
+            } else if (op->drop == IL_DROP_CLASSIC) {
+                float keep = (float)(1.0 - op->p);
+                for (size_t j = 0; j < B * width; j++)
+                    y[j] *= keep;
+            }
+            break;
+        case IL_OP_BATCHNORM:
+            if (net->train) {
+                batchnorm_train_f(y, B, width);
+            } else {
+                double sc = 1.0 / sqrt(1.0 + IL_BN_EPS);
+                for (size_t j = 0; j < B * width; j++)
+                    y[j] = (float)((double)y[j] * sc);
+            }
+            break;
+        case IL_OP_RES_BEGIN:
+            memcpy(ws->res32, y, B * width * sizeof(float));
+            res_width = width;
+            break;
+        case IL_OP_RES_END:
+            if (res_width != width)
+                return IL_EINVAL;
+            for (size_t j = 0; j < B * width; j++)
+                y[j] += ws->res32[j];
+            break;
+        }
+    }
+    if (want_post && layer > 0)
+        IL_TRY(visit_f(ws, visit, ctx, layer, 1, ws->buf32[cur], B, width, bad_layer));
+    return IL_OK;
+}
+
+il_status il_net_forward_f32(const il_net *net, il_net_ws *ws, il_rng *r, int want_post, il_net_visit visit,
+                             void *ctx, size_t *bad_layer)
+{
+    draw_inputs(net, r, ws->x, ws->batch);
+    return forward_f32(net, ws, r, want_post, visit, ctx, bad_layer, NULL);
+}
+
+il_status il_net_draw_forward_f32(const il_net *net, il_net_ws *ws, il_rng *r, int want_post, il_net_visit visit,
+                                  void *ctx, size_t *bad_layer)
+{
+    if (ws->lazy == 0)
+        ws->lazy = lazy_probe(net, ws);
+    if (ws->lazy < 0) {
+        IL_TRY(il_net_draw_weights(net, ws, r));
+        return il_net_forward_f32(net, ws, r, want_post, visit, ctx, bad_layer);
+    }
+    il_rng rw = *r;
+    il_rng_advance(r, ws->psteps);
+    draw_inputs(net, r, ws->x, ws->batch);
+    return forward_f32(net, ws, r, want_post, visit, ctx, bad_layer, &rw);
 }

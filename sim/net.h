@@ -126,10 +126,31 @@ typedef void (*il_net_visit)(void *ctx, size_t layer, int post, const double *y,
 il_status il_net_forward(const il_net *net, il_net_ws *ws, il_rng *r, int want_post, il_net_visit visit,
                          void *ctx, size_t *bad_layer);
 
+/* il_net_draw_forward: il_net_draw_weights followed by il_net_forward, with the same results bit for bit and
+ * r left in the same state, but where every fill of the network's initializers takes a fixed number of
+ * generator steps (torch, kaiming_uniform, xavier_uniform, uniform, zeros, constant), each layer's weights
+ * are drawn from their place in the stream just before the layer, into one layer-sized buffer of ws: the
+ * weights stay in cache and the memory of all layers' weights is never touched. Other kinds fall back to
+ * the two calls. The weights are then not kept: il_net_weight does not give them. */
+il_status il_net_draw_forward(const il_net *net, il_net_ws *ws, il_rng *r, int want_post, il_net_visit visit,
+                              void *ctx, size_t *bad_layer);
+
 /* il_net_forward_input: as il_net_forward with given inputs x (batch x n_in) instead of drawn ones;
  * masks still come from r. */
 il_status il_net_forward_input(const il_net *net, il_net_ws *ws, const double *x, il_rng *r,
                                int want_post, il_net_visit visit, void *ctx, size_t *bad_layer);
+
+/* Float32 propagation (see net.c): the same random numbers rounded to float, every layer computed in
+ * float32, each visited layer widened to double (so statistics accumulate in float64). Needs a workspace
+ * from il_net_ws_alloc_f32 (il_net_ws_bytes_f32 bytes; it also serves the float64 calls); IL_EINVAL with
+ * another. il_net_forward_f32 and il_net_draw_forward_f32 are the float32 counterparts of il_net_forward
+ * and il_net_draw_forward, drawing exactly the same generator outputs. */
+il_net_ws *il_net_ws_alloc_f32(const il_net *net, size_t batch);
+size_t il_net_ws_bytes_f32(const il_net *net, size_t batch);
+il_status il_net_forward_f32(const il_net *net, il_net_ws *ws, il_rng *r, int want_post, il_net_visit visit,
+                             void *ctx, size_t *bad_layer);
+il_status il_net_draw_forward_f32(const il_net *net, il_net_ws *ws, il_rng *r, int want_post, il_net_visit visit,
+                                  void *ctx, size_t *bad_layer);
 
 /* Access to a drawn layer's parameters (layer 1..L): W is width x fan_in row-major, b has width
  * entries (NULL without bias). */

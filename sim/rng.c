@@ -62,6 +62,315 @@ void il_rng32_advance(il_rng32 *r, uint64_t delta)
     r->state = acc_mult * r->state + acc_plus;
 }
 
+/* ---- interleaved lanes ---------------------------------------------------------------------------
+ *
+ * One PCG64 stream is a chain s_{k+1} = M s_k + c: each step waits for the previous 128-bit multiply.
+ * The bulk fills compute the SAME sequence four positions at a time: lane j holds s_{k+j} (j = 0..3) and
+ * steps by four, s_{k+4} = M^4 s_k + c (M^3 + M^2 + M + 1), so the four multiplies are independent and
+ * overlap. Output i of a fill is still the output of s_{i+1}, exactly as il_rng_u64 gives it, and the
+ * generator ends on the state of the last value used (tests/test_rng.c checks both against the scalar
+ * definitions at every length and alignment). */
+#define IL_LANES 4
+
+/* XSL-RR output of a state (as il_rng_u64 computes it after its step). */
+static inline uint64_t pcg_out(il_u128 state)
+{
+    uint64_t x = (uint64_t)(state >> 64) ^ (uint64_t)state;
+    unsigned rot = (unsigned)(state >> 122);
+    return (x >> rot) | (x << ((-rot) & 63u));
+}
+
+/* Four lanes in scalar code: each lane is a separate variable so that the states stay in registers. Fills
+ * u[0..n) for n >= 8. */
+static void fill_u64_lanes4(il_rng *r, uint64_t *u, size_t n)
+{
+    const il_u128 m = IL_PCG64_MULT, m2 = m * m, inc = r->inc;
+    const il_u128 mult = m2 * m2, plus = inc * (m2 * m + m2 + m + 1u);
+    il_u128 s0 = r->state * m + inc;
+    il_u128 s1 = s0 * m + inc;
+    il_u128 s2 = s1 * m + inc;
+    il_u128 s3 = s2 * m + inc;
+    size_t i = 0;
+    for (;;) {
+        u[i] = pcg_out(s0);
+        u[i + 1] = pcg_out(s1);
+        u[i + 2] = pcg_out(s2);
+        u[i + 3] = pcg_out(s3);
+        i += IL_LANES;
+        if (n - i < IL_LANES)
+            break;
+        s0 = s0 * mult + plus;
+        s1 = s1 * mult + plus;
+        s2 = s2 * mult + plus;
+        s3 = s3 * mult + plus;
+    }
+    r->state = s3;
+    for (; i < n; i++)
+        u[i] = il_rng_u64(r);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define IL_RNG_AVX512 1
+#define IL_AVX512_TARGET __attribute__((target("avx512f,avx512dq")))
+
+/* 32 positions at once with AVX-512: four vectors of eight 128-bit states, each kept as a vector of high
+ * and a vector of low halves; vector c, lane j holds position 8c + j. The step by 32 positions,
+ * s -> A s + C (mod 2^128), is done in 64-bit pieces: the low half of x Al and its high half from four
+ * 32 x 32 -> 64-bit products, plus the cross terms x Ah + y Al (low halves only) and the carry of the
+ * low addition. Integer arithmetic: the same values as the scalar generator, bit for bit. */
+typedef struct {
+    __m512i hi[4], lo[4];
+} lanes32;
+
+IL_AVX512_TARGET static inline void lcg8(__m512i *hi, __m512i *lo, __m512i al, __m512i al1, __m512i ah,
+                                         __m512i cl, __m512i ch)
+{
+    const __m512i m32 = _mm512_set1_epi64(0xffffffff);
+    __m512i x = *lo, y = *hi, x1 = _mm512_srli_epi64(x, 32);
+    __m512i p00 = _mm512_mul_epu32(x, al), p01 = _mm512_mul_epu32(x, al1);
+    __m512i p10 = _mm512_mul_epu32(x1, al), p11 = _mm512_mul_epu32(x1, al1);
+    __m512i t = _mm512_add_epi64(_mm512_srli_epi64(p00, 32), _mm512_and_si512(p01, m32));
+    t = _mm512_add_epi64(t, _mm512_and_si512(p10, m32));
+    __m512i h = _mm512_add_epi64(p11, _mm512_srli_epi64(p01, 32));
+    h = _mm512_add_epi64(h, _mm512_srli_epi64(p10, 32));
+    h = _mm512_add_epi64(h, _mm512_srli_epi64(t, 32));
+    __m512i l = _mm512_mullo_epi64(x, al);
+    h = _mm512_add_epi64(h, _mm512_add_epi64(_mm512_mullo_epi64(x, ah), _mm512_mullo_epi64(y, al)));
+    l = _mm512_add_epi64(l, cl);
+    h = _mm512_add_epi64(h, ch);
+    __mmask8 carry = _mm512_cmplt_epu64_mask(l, cl);
+    h = _mm512_mask_sub_epi64(h, carry, h, _mm512_set1_epi64(-1));
+    *hi = h;
+    *lo = l;
+}
+
+IL_AVX512_TARGET static inline __m512i out8(__m512i hi, __m512i lo)
+{
+    return _mm512_rorv_epi64(_mm512_xor_si512(hi, lo), _mm512_srli_epi64(hi, 58));
+}
+
+typedef struct {
+    lanes32 v;
+    __m512i al, al1, ah, cl, ch; /* the 32-step map, in pieces */
+} gen512;
+
+/* Lanes at the next 32 positions of r (r itself is not moved). */
+IL_AVX512_TARGET static void gen512_init(gen512 *g, const il_rng *r)
+{
+    const il_u128 m = IL_PCG64_MULT, inc = r->inc;
+    il_u128 mult = m, plus = inc; /* the map of 2^k steps, doubled to 32 */
+    for (int k = 0; k < 5; k++) {
+        plus = plus * mult + plus;
+        mult = mult * mult;
+    }
+    uint64_t hs[32], ls[32];
+    il_u128 st = r->state;
+    for (int j = 0; j < 32; j++) {
+        st = st * m + inc;
+        hs[j] = (uint64_t)(st >> 64);
+        ls[j] = (uint64_t)st;
+    }
+    for (int c = 0; c < 4; c++) {
+        g->v.hi[c] = _mm512_loadu_si512(hs + 8 * c);
+        g->v.lo[c] = _mm512_loadu_si512(ls + 8 * c);
+    }
+    g->al = _mm512_set1_epi64((long long)(uint64_t)mult);
+    g->al1 = _mm512_set1_epi64((long long)((uint64_t)mult >> 32));
+    g->ah = _mm512_set1_epi64((long long)(uint64_t)(mult >> 64));
+    g->cl = _mm512_set1_epi64((long long)(uint64_t)plus);
+    g->ch = _mm512_set1_epi64((long long)(uint64_t)(plus >> 64));
+}
+
+IL_AVX512_TARGET static inline void gen512_out(const gen512 *g, __m512i *o)
+{
+    for (int c = 0; c < 4; c++)
+        o[c] = out8(g->v.hi[c], g->v.lo[c]);
+}
+
+IL_AVX512_TARGET static inline void gen512_step(gen512 *g)
+{
+    for (int c = 0; c < 4; c++)
+        lcg8(&g->v.hi[c], &g->v.lo[c], g->al, g->al1, g->ah, g->cl, g->ch);
+}
+
+/* r = the state of the last position output (lane 7 of vector 3). */
+IL_AVX512_TARGET static void gen512_finish(const gen512 *g, il_rng *r)
+{
+    uint64_t hs[8], ls[8];
+    _mm512_storeu_si512(hs, g->v.hi[3]);
+    _mm512_storeu_si512(ls, g->v.lo[3]);
+    r->state = ((il_u128)hs[7] << 64) | ls[7];
+}
+
+/* Fills u[0..n) for n >= 32 and leaves r on the state of the last output. */
+IL_AVX512_TARGET static void fill_u64_avx512(il_rng *r, uint64_t *u, size_t n)
+{
+    gen512 g;
+    gen512_init(&g, r);
+    size_t i = 0;
+    for (;;) {
+        __m512i o[4];
+        gen512_out(&g, o);
+        for (int c = 0; c < 4; c++)
+            _mm512_storeu_si512(u + i + 8 * c, o[c]);
+        i += 32;
+        if (n - i < 32)
+            break;
+        gen512_step(&g);
+    }
+    gen512_finish(&g, r);
+    for (; i < n; i++)
+        u[i] = il_rng_u64(r);
+}
+
+/* The conversions of the fills below, eight at a time: the same IEEE operations as the scalar code. */
+IL_AVX512_TARGET static inline __m512d cvt_unit(__m512i u) /* (double)(u >> 11) * 2^-53 */
+{
+    return _mm512_mul_pd(_mm512_cvtepu64_pd(_mm512_srli_epi64(u, 11)), _mm512_set1_pd(0x1.0p-53));
+}
+
+/* il_rng_fill_uniform for n >= 32 (see there). */
+IL_AVX512_TARGET static size_t fill_uniform_avx512(il_rng *r, double *x, size_t n, double a, double w, double b,
+                                                    double below_b)
+{
+    const __m512d va = _mm512_set1_pd(a), vw = _mm512_set1_pd(w), vb = _mm512_set1_pd(b);
+    const __m512d vbelow = _mm512_set1_pd(below_b);
+    gen512 g;
+    gen512_init(&g, r);
+    size_t i = 0;
+    for (;;) {
+        __m512i o[4];
+        gen512_out(&g, o);
+        for (int c = 0; c < 4; c++) {
+            __m512d y = _mm512_add_pd(va, _mm512_mul_pd(vw, cvt_unit(o[c])));
+            __mmask8 lt = _mm512_cmp_pd_mask(y, vb, _CMP_LT_OQ);
+            _mm512_storeu_pd(x + i + 8 * c, _mm512_mask_blend_pd(lt, vbelow, y));
+        }
+        i += 32;
+        if (n - i < 32)
+            break;
+        gen512_step(&g);
+    }
+    gen512_finish(&g, r);
+    return i;
+}
+
+/* il_rng_fill_bernoulli for n >= 32: x[i] = vbits if (u >> 11) < thr, else +0. */
+IL_AVX512_TARGET static size_t fill_bernoulli_avx512(il_rng *r, double *x, size_t n, uint64_t thr, uint64_t vbits)
+{
+    const __m512i vt = _mm512_set1_epi64((long long)thr), vv = _mm512_set1_epi64((long long)vbits);
+    gen512 g;
+    gen512_init(&g, r);
+    size_t i = 0;
+    for (;;) {
+        __m512i o[4];
+        gen512_out(&g, o);
+        for (int c = 0; c < 4; c++) {
+            __mmask8 keep = _mm512_cmplt_epu64_mask(_mm512_srli_epi64(o[c], 11), vt);
+            _mm512_storeu_si512(x + i + 8 * c, _mm512_maskz_mov_epi64(keep, vv));
+        }
+        i += 32;
+        if (n - i < 32)
+            break;
+        gen512_step(&g);
+    }
+    gen512_finish(&g, r);
+    return i;
+}
+
+/* il_rng_fill_rademacher for n >= 32: the top bit of u as the sign of 1.0. */
+IL_AVX512_TARGET static size_t fill_rademacher_avx512(il_rng *r, double *x, size_t n)
+{
+    const __m512i one = _mm512_set1_epi64(0x3ff0000000000000LL), top = _mm512_set1_epi64((long long)(1ULL << 63));
+    gen512 g;
+    gen512_init(&g, r);
+    size_t i = 0;
+    for (;;) {
+        __m512i o[4];
+        gen512_out(&g, o);
+        for (int c = 0; c < 4; c++)
+            _mm512_storeu_si512(x + i + 8 * c, _mm512_or_si512(one, _mm512_and_si512(o[c], top)));
+        i += 32;
+        if (n - i < 32)
+            break;
+        gen512_step(&g);
+    }
+    gen512_finish(&g, r);
+    return i;
+}
+
+static int have_avx512(void)
+{
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+}
+#endif
+
+/* Below this many outputs the 32-lane setup does not pay. */
+#define IL_AVX512_MIN 128
+
+/* il_rng_fill_u64: u[i] = the i-th next il_rng_u64(r), several positions at a time. */
+void il_rng_fill_u64(il_rng *r, uint64_t *u, size_t n)
+{
+#ifdef IL_RNG_AVX512
+    if (n >= IL_AVX512_MIN && have_avx512()) {
+        fill_u64_avx512(r, u, n);
+        return;
+    }
+#endif
+    if (n >= 2 * IL_LANES) {
+        fill_u64_lanes4(r, u, n);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        u[i] = il_rng_u64(r);
+}
+
+/* A reader of r's outputs through a buffer filled by lanes; rd_finish leaves r on the state of the last
+ * output read, as if each had come from il_rng_u64. */
+#define IL_RD_BUF 256
+
+typedef struct {
+    il_rng *r;
+    il_u128 start; /* r's state before the buffered outputs */
+    size_t pos, len;
+    uint64_t buf[IL_RD_BUF];
+} reader;
+
+static inline void rd_init(reader *rd, il_rng *r)
+{
+    rd->r = r;
+    rd->start = r->state;
+    rd->pos = rd->len = 0;
+}
+
+/* Refills with about `want` outputs (at least 16, at most the buffer). */
+static void rd_refill(reader *rd, size_t want)
+{
+    size_t len = want < 16 ? 16 : want > IL_RD_BUF ? IL_RD_BUF : want;
+    rd->start = rd->r->state;
+    il_rng_fill_u64(rd->r, rd->buf, len);
+    rd->pos = 0;
+    rd->len = len;
+}
+
+static inline uint64_t rd_u64(reader *rd)
+{
+    if (rd->pos == rd->len)
+        rd_refill(rd, 16);
+    return rd->buf[rd->pos++];
+}
+
+static void rd_finish(reader *rd)
+{
+    if (rd->pos == rd->len)
+        return; /* r is already on the state of the last output */
+    /* back to the state of output pos - 1: start advanced by pos steps (pos < 256: a few squarings) */
+    il_rng *r = rd->r;
+    r->state = rd->start;
+    il_rng_advance(r, rd->pos);
+}
+
 /* ---- normal deviates: a 256-layer ziggurat ------------------------------------------------------
  *
  * Marsaglia and Tsang, "The ziggurat method for generating random variables" (J. Stat. Softw. 5,
@@ -238,21 +547,44 @@ static const double zig_f[IL_ZIG_LAYERS + 1] = {
     0x1p+0,
 };
 
+/* The ziggurat reads its random bits from a source: the generator itself (il_rng_normal) or a lane-filled
+ * reader (il_rng_fill_normal). Both consume the same outputs in the same order. */
+typedef struct {
+    il_rng *r;    /* direct, or NULL */
+    reader *rd;   /* buffered */
+} zsrc;
+
+static inline uint64_t zs_u64(zsrc *z)
+{
+    return z->rd ? rd_u64(z->rd) : il_rng_u64(z->r);
+}
+
+/* il_rng_uniform and il_rng_uniform_pos from a source. */
+static inline double zs_uniform(zsrc *z)
+{
+    return (double)(zs_u64(z) >> 11) * 0x1.0p-53;
+}
+
+static inline double zs_uniform_pos(zsrc *z)
+{
+    return ((double)(zs_u64(z) >> 12) + 0.5) * 0x1.0p-52;
+}
+
 /* The slow path of one ziggurat draw (1.5% of attempts): x = |candidate| in layer i fell outside
  * the layer's inner rectangle. Returns 1 with the accepted magnitude in *x, or 0 to reject. */
-static int zig_edge(il_rng *r, unsigned i, double *x)
+__attribute__((noinline)) static int zig_edge(zsrc *z, unsigned i, double *x)
 {
     if (i == 0) {
         const double r0 = zig_x[1];
         double a, b;
         do {
-            a = -log(il_rng_uniform_pos(r)) / r0;
-            b = -log(il_rng_uniform_pos(r));
+            a = -log(zs_uniform_pos(z)) / r0;
+            b = -log(zs_uniform_pos(z));
         } while (b + b <= a * a);
         *x = r0 + a;
         return 1;
     }
-    double y = zig_f[i] + il_rng_uniform(r) * (zig_f[i + 1] - zig_f[i]);
+    double y = zig_f[i] + zs_uniform(z) * (zig_f[i + 1] - zig_f[i]);
     return y < exp(-0.5 * *x * *x);
 }
 
@@ -268,25 +600,29 @@ static inline double zig_signed(double x, uint64_t u)
 
 /* One standard normal deviate; shared by il_rng_normal and il_rng_fill_normal so that both
  * produce the same sequence. */
-static inline double zig_normal(il_rng *r)
+static inline double zig_normal(zsrc *z)
 {
     for (;;) {
-        uint64_t u = il_rng_u64(r);
+        uint64_t u = zs_u64(z);
         unsigned i = (unsigned)(u & (IL_ZIG_LAYERS - 1));
         double x = (double)(u >> 11) * 0x1.0p-53 * zig_x[i];
-        if (x < zig_x[i + 1] || zig_edge(r, i, &x))
+        if (x < zig_x[i + 1] || zig_edge(z, i, &x))
             return zig_signed(x, u);
     }
 }
 
 double il_rng_normal(il_rng *r)
 {
-    return zig_normal(r);
+    zsrc z = {r, NULL};
+    return zig_normal(&z);
 }
 
 /* ---- bulk fills ---------------------------------------------------------------------------------
  * Each fill is exactly the sequence of scalar draws written next to it, so fill(n) followed by
  * fill(m) equals fill(n + m), and the generator ends where the scalar loop would leave it. */
+
+/* Outputs are produced four lanes at a time into a block of this many, then converted. */
+#define IL_FILL_BLOCK 256
 
 /* x[i] = a + (b - a) * il_rng_uniform(r), one u64 each. Where rounding makes that exactly b (u
  * close to 1 and b - a coarse next to the spacing of doubles near b), the largest double below b
@@ -294,17 +630,64 @@ double il_rng_normal(il_rng *r)
 void il_rng_fill_uniform(il_rng *r, double *x, size_t n, double a, double b)
 {
     const double w = b - a, below_b = nextafter(b, a);
-    for (size_t i = 0; i < n; i++) {
-        double y = a + w * il_rng_uniform(r);
-        x[i] = y < b ? y : below_b;
+    size_t done = 0;
+#ifdef IL_RNG_AVX512
+    if (n >= IL_AVX512_MIN && have_avx512())
+        done = fill_uniform_avx512(r, x, n, a, w, b, below_b);
+    x += done;
+    n -= done;
+#endif
+    uint64_t u[IL_FILL_BLOCK];
+    for (size_t i0 = 0; i0 < n; i0 += IL_FILL_BLOCK) {
+        size_t m = n - i0 < IL_FILL_BLOCK ? n - i0 : IL_FILL_BLOCK;
+        double *xb = x + i0;
+        il_rng_fill_u64(r, u, m);
+        for (size_t i = 0; i < m; i++) {
+            double y = a + w * ((double)(u[i] >> 11) * 0x1.0p-53);
+            xb[i] = y < b ? y : below_b;
+        }
     }
 }
 
-/* x[i] = mean + sd * il_rng_normal(r), evaluated as written (the build uses -ffp-contract=off). */
+/* x[i] = mean + sd * il_rng_normal(r), evaluated as written (the build uses -ffp-contract=off). The loop
+ * is zig_normal unrolled over a buffer of outputs: the fast path inline, a rejection simply moving on to the
+ * next output as zig_normal's retry does, the slow path reading from the same buffer. */
 void il_rng_fill_normal(il_rng *r, double *x, size_t n, double mean, double sd)
 {
-    for (size_t i = 0; i < n; i++)
-        x[i] = mean + sd * zig_normal(r);
+    if (n < 16) { /* too few to pay for a buffer */
+        zsrc z = {r, NULL};
+        for (size_t i = 0; i < n; i++)
+            x[i] = mean + sd * zig_normal(&z);
+        return;
+    }
+    reader rd;
+    rd_init(&rd, r);
+    zsrc z = {r, &rd};
+    size_t i = 0;
+    while (i < n) {
+        if (rd.pos == rd.len)
+            rd_refill(&rd, (n - i) + (n - i) / 32 + 4); /* 1.022 outputs per deviate on average */
+        size_t pos = rd.pos;
+        const size_t len = rd.len;
+        uint64_t u = 0;
+        unsigned k = 0;
+        double v = 0.0;
+        int slow = 0;
+        while (i < n && pos < len) {
+            u = rd.buf[pos++];
+            k = (unsigned)(u & (IL_ZIG_LAYERS - 1));
+            v = (double)(u >> 11) * 0x1.0p-53 * zig_x[k];
+            if (v >= zig_x[k + 1]) {
+                slow = 1;
+                break;
+            }
+            x[i++] = mean + sd * zig_signed(v, u);
+        }
+        rd.pos = pos;
+        if (slow && zig_edge(&z, k, &v)) /* reads on from the buffer; a rejection retries with the next output */
+            x[i++] = mean + sd * zig_signed(v, u);
+    }
+    rd_finish(&rd);
 }
 
 /* One u64 per element: x[i] = value if (u >> 11) < ceil(keep * 2^53), else 0; that is exactly
@@ -322,10 +705,22 @@ void il_rng_fill_bernoulli(il_rng *r, double *x, size_t n, double keep, double v
         thr = (uint64_t)ceil(keep * 0x1.0p53);
     uint64_t vbits;
     memcpy(&vbits, &value, sizeof vbits);
-    for (size_t i = 0; i < n; i++) {
-        /* Branch-free select (a branch on a random bit mispredicts half the time). */
-        uint64_t b = vbits & -(uint64_t)((il_rng_u64(r) >> 11) < thr);
-        memcpy(&x[i], &b, sizeof b);
+#ifdef IL_RNG_AVX512
+    if (n >= IL_AVX512_MIN && have_avx512()) {
+        size_t done = fill_bernoulli_avx512(r, x, n, thr, vbits);
+        x += done;
+        n -= done;
+    }
+#endif
+    uint64_t u[IL_FILL_BLOCK];
+    for (size_t i0 = 0; i0 < n; i0 += IL_FILL_BLOCK) {
+        size_t m = n - i0 < IL_FILL_BLOCK ? n - i0 : IL_FILL_BLOCK;
+        il_rng_fill_u64(r, u, m);
+        for (size_t i = 0; i < m; i++) {
+            /* Branch-free select (a branch on a random bit mispredicts half the time). */
+            uint64_t bits = vbits & -(uint64_t)((u[i] >> 11) < thr);
+            memcpy(&x[i0 + i], &bits, sizeof bits);
+        }
     }
 }
 
@@ -336,9 +731,21 @@ void il_rng_fill_rademacher(il_rng *r, double *x, size_t n)
     const double one = 1.0;
     uint64_t obits;
     memcpy(&obits, &one, sizeof obits);
-    for (size_t i = 0; i < n; i++) {
-        uint64_t b = obits | (il_rng_u64(r) >> 63 << 63); /* copy the top bit into the sign */
-        memcpy(&x[i], &b, sizeof b);
+#ifdef IL_RNG_AVX512
+    if (n >= IL_AVX512_MIN && have_avx512()) {
+        size_t done = fill_rademacher_avx512(r, x, n);
+        x += done;
+        n -= done;
+    }
+#endif
+    uint64_t u[IL_FILL_BLOCK];
+    for (size_t i0 = 0; i0 < n; i0 += IL_FILL_BLOCK) {
+        size_t m = n - i0 < IL_FILL_BLOCK ? n - i0 : IL_FILL_BLOCK;
+        il_rng_fill_u64(r, u, m);
+        for (size_t i = 0; i < m; i++) {
+            uint64_t bits = obits | (u[i] >> 63 << 63); /* copy the top bit into the sign */
+            memcpy(&x[i0 + i], &bits, sizeof bits);
+        }
     }
 }
 

@@ -364,6 +364,71 @@ static void test_nonfinite_detected(void **state)
     il_net_release(&net);
 }
 
+/* il_net_draw_forward gives the values of il_net_draw_weights + il_net_forward bit for bit, and leaves the
+ * generator in the same state, for the kinds it draws layer by layer and for those it does not. */
+typedef struct {
+    double v[4096];
+    size_t n;
+} trace;
+
+static void trace_visit(void *ctx, size_t layer, int post, const double *y, size_t batch, size_t width)
+{
+    trace *t = ctx;
+    (void)layer;
+    (void)post;
+    for (size_t i = 0; i < batch * width && t->n < 4096; i++)
+        t->v[t->n++] = y[i];
+}
+
+static void test_draw_forward_same(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *arch;
+        il_init_kind w, b;
+        double gain;
+    } cases[] = {
+        {"input:5,linear:7,relu,dropout:0.3,linear:3,tanh,dropconnect:0.2,linear:4", IL_INIT_TORCH, IL_INIT_TORCH, 1},
+        {"input:4,linear:4:nobias,relu,linear:6", IL_INIT_XAVIER_UNIFORM, IL_INIT_ZEROS, 0.0},
+        {"input:4,linear:4,relu,linear:6", IL_INIT_XAVIER_UNIFORM, IL_INIT_UNIFORM, 1.3},
+        {"input:3,linear:8,relu,linear:2", IL_INIT_KAIMING_UNIFORM, IL_INIT_CONSTANT, 1},
+        {"input:3,linear:8,relu,linear:2", IL_INIT_KAIMING_NORMAL, IL_INIT_TORCH, 1},
+        {"input:3,linear:8,relu,linear:20,linear:2", IL_INIT_TORCH, IL_INIT_NORMAL, 1},
+        {"input:6,linear:6,relu,linear:6", IL_INIT_ORTHOGONAL, IL_INIT_TORCH, 1},
+    };
+    static trace ta, tb;
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        il_net net;
+        char err[128];
+        il_net_init(&net);
+        assert_int_equal(il_net_parse_arch(&net, cases[c].arch, IL_DROP_INVERTED, err, sizeof err), IL_OK);
+        il_init_spec_default(cases[c].w, &net.winit);
+        il_init_spec_default(cases[c].b, &net.binit);
+        net.winit.gain = cases[c].gain;
+        net.binit.value = 0.25;
+        il_net_ws *wa = il_net_ws_alloc(&net, 3), *wb = il_net_ws_alloc(&net, 3);
+        assert_non_null(wa);
+        assert_non_null(wb);
+        for (uint64_t d = 0; d < 3; d++) { /* the second call reuses the probe's verdict */
+            il_rng ra, rb;
+            il_rng_seed_draw(&ra, 9, d);
+            rb = ra;
+            size_t bad = 0;
+            ta.n = tb.n = 0;
+            assert_int_equal(il_net_draw_weights(&net, wa, &ra), IL_OK);
+            assert_int_equal(il_net_forward(&net, wa, &ra, 1, trace_visit, &ta, &bad), IL_OK);
+            assert_int_equal(il_net_draw_forward(&net, wb, &rb, 1, trace_visit, &tb, &bad), IL_OK);
+            assert_int_equal(ta.n, tb.n);
+            if (memcmp(ta.v, tb.v, ta.n * sizeof ta.v[0]) != 0)
+                fail_msg("case %zu (%s), draw %llu: values differ", c, cases[c].arch, (unsigned long long)d);
+            assert_true(ra.state == rb.state && ra.inc == rb.inc);
+        }
+        il_net_ws_free(wa);
+        il_net_ws_free(wb);
+        il_net_release(&net);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -371,7 +436,7 @@ int main(void)
         cmocka_unit_test(test_parse_arch),       cmocka_unit_test(test_forward_by_hand),
         cmocka_unit_test(test_residual_and_eval_dropout), cmocka_unit_test(test_dropout_masks),
         cmocka_unit_test(test_dropconnect),      cmocka_unit_test(test_batchnorm),
-        cmocka_unit_test(test_nonfinite_detected),
+        cmocka_unit_test(test_nonfinite_detected), cmocka_unit_test(test_draw_forward_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -702,6 +702,54 @@ static void test_fill_rademacher(void **state)
     assert_z(sum / N, 1.0 / sqrt((double)N), 0.0);
 }
 
+/* The lane-computed fills against their scalar definitions at every length up to 600 (below, at and past
+ * the lane width, the conversion block and the normal fill's buffer), starting from several positions, with
+ * the generator's final state compared as well. */
+static void test_fills_every_length(void **state)
+{
+    (void)state;
+    enum { NMAX = 600 };
+    static double x[NMAX];
+    static uint64_t u[NMAX];
+    for (size_t n = 0; n <= NMAX; n += n < 80 ? 1 : 7) {
+        for (uint64_t start = 0; start < 3; start++) {
+            il_rng a, b;
+            il_rng_seed(&a, 1000 + n, 17 * start + 1);
+            il_rng_advance(&a, start * 5);
+            b = a;
+            il_rng_fill_u64(&a, u, n);
+            for (size_t i = 0; i < n; i++)
+                if (u[i] != il_rng_u64(&b))
+                    fail_msg("fill_u64(n = %zu) u[%zu] differs from il_rng_u64", n, i);
+            assert_true(rng_equal(&a, &b));
+
+            il_rng_fill_uniform(&a, x, n, -0.25, 0.75);
+            for (size_t i = 0; i < n; i++)
+                if (x[i] != -0.25 + 1.0 * il_rng_uniform(&b))
+                    fail_msg("fill_uniform(n = %zu) x[%zu] differs from the scalar draw", n, i);
+            assert_true(rng_equal(&a, &b));
+
+            il_rng_fill_normal(&a, x, n, 0.0, 1.0);
+            for (size_t i = 0; i < n; i++)
+                if (x[i] != il_rng_normal(&b))
+                    fail_msg("fill_normal(n = %zu) x[%zu] differs from il_rng_normal", n, i);
+            assert_true(rng_equal(&a, &b));
+
+            il_rng_fill_bernoulli(&a, x, n, 0.6, 2.5);
+            for (size_t i = 0; i < n; i++)
+                if (x[i] != (il_rng_uniform(&b) < 0.6 ? 2.5 : 0.0))
+                    fail_msg("fill_bernoulli(n = %zu) x[%zu] differs from the scalar draw", n, i);
+            assert_true(rng_equal(&a, &b));
+
+            il_rng_fill_rademacher(&a, x, n);
+            for (size_t i = 0; i < n; i++)
+                if (x[i] != ((il_rng_u64(&b) >> 63) ? -1.0 : 1.0))
+                    fail_msg("fill_rademacher(n = %zu) x[%zu] differs from the scalar draw", n, i);
+            assert_true(rng_equal(&a, &b));
+        }
+    }
+}
+
 /* ---- GSL adapter -------------------------------------------------------------------------------- */
 
 static void test_gsl_adapter(void **state)
@@ -840,6 +888,7 @@ int main(void)
         cmocka_unit_test(test_fill_uniform),
         cmocka_unit_test(test_fill_bernoulli),
         cmocka_unit_test(test_fill_rademacher),
+        cmocka_unit_test(test_fills_every_length),
         cmocka_unit_test(test_gsl_adapter),
     };
     return cmocka_run_group_tests_name("rng", tests, NULL, NULL);
