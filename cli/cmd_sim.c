@@ -16,15 +16,24 @@
 #include "compare.h"
 #include "mc.h"
 #include "netopts.h"
+#include "parse.h"
 #include "plot.h"
 
 static const char *const CMD = "sim";
 
 static const il_optdef sim_opts[] = {
     {"draws", "D", "independent networks (weight draws), in [1, 10^9] (default 1000)"},
-    {"batch", "B", "inputs pushed through each network, in [1, 10^7] (default 64)"},
+    {"batch", "B", "inputs pushed through each network, in [1, 10^7], or 'auto': the split between draws and batch "
+     "that minimises SE^2 x time for the last layer's q, chosen by short timed pilot runs (the choice, its "
+     "variance components and timings are printed on standard error and recorded in the header; pass the "
+     "chosen B to reproduce the run) (default 64)"},
     {"fixed-net", NULL, "draw one network and reuse it for every draw (D batches of inputs through the same "
      "weights; standard errors are then conditional on that network)"},
+    {"float32", NULL, "propagate in single precision (the same random numbers rounded to float), accumulating "
+     "the statistics in double; faster at large widths, with numbers of its own (deterministic, thread-independent)"},
+    {"exact", NULL, "exact conditional estimator of a linear stack (identity activations, no dropout, BatchNorm or "
+     "residual, normal inputs): each network's exact moments given its weights replace the batch average, as if "
+     "B were infinite; standard errors across networks. Not with --fixed-net or --float32"},
     {"post", NULL, "also report each layer's output (after activation, dropout, residual) as rows with point=post"},
     {"cov-limit", "N", "keep the full covariance matrix for widths up to N, in [1, 1024]; wider layers keep the "
      "diagonal and off-diagonal summaries (default 64)"},
@@ -57,6 +66,34 @@ static const il_optdef sim_opts[] = {
 };
 
 static const char *const formats[] = {"tsv", "json", NULL};
+
+/* --batch auto: the planner's range and the time its pilot runs take. */
+enum { BATCH_AUTO_MAX = 4096 };
+static const double BATCH_AUTO_PILOT_SECONDS = 1.0;
+
+/* --batch auto: runs the planner for the last layer's q, sets cfg->batch, rewrites the batch parameter
+ * (ps->p[at]) and records the plan. 0, or the exit status after printing one line. */
+static int plan_batch(il_mc_cfg *cfg, il_params *ps, size_t at, const il_net *net)
+{
+    il_mc_plan plan;
+    cfg->batch = 64; /* the default, for the comparison the plan reports */
+    il_status st = il_mc_plan_batch(cfg, il_net_layers(net), 0, BATCH_AUTO_MAX, BATCH_AUTO_PILOT_SECONDS, &plan);
+    if (st == IL_ENUMERIC)
+        return il_fail(CMD, "--batch auto: a pilot run overflowed (non-finite values); reduce the gain or the depth");
+    if (st != IL_OK)
+        return il_fail(CMD, "--batch auto: the pilot runs failed: %s", il_strerror(st));
+    cfg->batch = plan.batch;
+    snprintf(ps->p[at].value, sizeof ps->p[at].value, "%zu", plan.batch);
+    il_params_add(ps, "batch_plan", 0,
+                  "auto: minimises SE^2 x time of the last layer's q; V_between=%.4g V_within=%.4g, "
+                  "seconds per draw=%.3g+%.3g*B, cost at B=64 / at the choice = %.3g",
+                  plan.v_between, plan.v_within, plan.t0, plan.t1,
+                  plan.cost > 0.0 ? plan.cost_given / plan.cost : 1.0);
+    fprintf(stderr, "initlab sim: --batch auto chose B = %zu (variance between networks %.4g, within %.4g; "
+            "%.3g + %.3g*B seconds per draw; %.2fx less SE^2 x time than B = 64)\n", plan.batch, plan.v_between,
+            plan.v_within, plan.t0, plan.t1, plan.cost > 0.0 ? plan.cost_given / plan.cost : 1.0);
+    return 0;
+}
 
 /* Set by SIGINT/SIGTERM: the run stops after the draws under way and writes what it has. */
 static volatile sig_atomic_t interrupted;
@@ -285,8 +322,14 @@ int cmd_sim(int argc, char **argv)
     size_t threads, cov_limit;
     int fmt;
     int procs = omp_get_num_procs();
+    const char *batch_text = il_cmdopts_get(&o, "batch");
+    int batch_auto = batch_text && strcmp(batch_text, "auto") == 0;
+    if (batch_auto)
+        cfg.batch = BATCH_AUTO_MAX; /* for the network's checks; the planner chooses below */
+    else if (batch_text && il_parse_size(batch_text, 1, 10000000, &cfg.batch) != IL_OK)
+        return il_usage_error(CMD, "--batch must be an integer in [1, 10000000] or 'auto', got '%s'", batch_text);
     if ((rc = il_cli_size(CMD, &o, "draws", 1, 1000000000, 1000, &cfg.draws)) ||
-        (rc = il_cli_size(CMD, &o, "batch", 1, 10000000, 64, &cfg.batch)) ||
+        (!batch_auto && (rc = il_cli_size(CMD, &o, "batch", 1, 10000000, 64, &cfg.batch))) ||
         (rc = il_cli_size(CMD, &o, "cov-limit", 1, 1024, IL_MC_COV_LIMIT_DEFAULT, &cov_limit)) ||
         (rc = il_cli_u64(CMD, &o, "seed", 1, &cfg.seed)) ||
         (rc = il_cli_size(CMD, &o, "threads", 1, 256, (size_t)(procs > 0 ? procs : 1), &threads)) ||
@@ -311,10 +354,20 @@ int cmd_sim(int argc, char **argv)
     cfg.cov_limit = cov_limit;
     cfg.fixed_net = il_cmdopts_get(&o, "fixed-net") != NULL;
     cfg.want_post = il_cmdopts_get(&o, "post") != NULL;
+    cfg.float32 = il_cmdopts_get(&o, "float32") != NULL;
+    cfg.exact = il_cmdopts_get(&o, "exact") != NULL;
+    if (cfg.exact && cfg.fixed_net)
+        return il_usage_error(CMD, "--exact and --fixed-net cannot be combined (the exact estimator averages over "
+                              "inputs analytically, for independent networks)");
+    if (cfg.exact && cfg.float32)
+        return il_usage_error(CMD, "--exact and --float32 cannot be combined (the exact estimator is in double)");
+    if (cfg.exact && batch_auto)
+        return il_usage_error(CMD, "--batch auto and --exact cannot be combined (the exact estimator has no batch)");
 
     il_params ps = {.n = 0};
     il_params_add(&ps, "seed", 1, "%llu", (unsigned long long)cfg.seed);
     il_params_add(&ps, "draws", 1, "%zu", cfg.draws);
+    size_t batch_param = ps.n;
     il_params_add(&ps, "batch", 1, "%zu", cfg.batch);
     il_params_add(&ps, "fixed_net", 1, "%d", cfg.fixed_net);
     il_net_init(&net);
@@ -322,10 +375,24 @@ int cmd_sim(int argc, char **argv)
         il_net_release(&net);
         return rc;
     }
+    if (cfg.exact) {
+        char err[256] = "";
+        if (!il_mc_exact_supported(&net, err, sizeof err)) {
+            il_net_release(&net);
+            return il_usage_error(CMD, "--exact: %s", err);
+        }
+        il_params_add(&ps, "estimator", 0, "%s", "exact conditional (batch ignored: as if infinite)");
+    }
+    if (cfg.float32)
+        il_params_add(&ps, "precision", 0, "%s", "float32 propagation, float64 accumulation");
     il_params_add(&ps, "cov_limit", 1, "%zu", cfg.cov_limit);
     il_params_add(&ps, "se", 0, "%s", cfg.fixed_net ? "across input batches of one network (conditional)"
                                                   : "across independent networks");
     cfg.net = &net;
+    if (batch_auto && (rc = plan_batch(&cfg, &ps, batch_param, &net))) {
+        il_net_release(&net);
+        return rc;
+    }
 
     /* --compare: the theory and the claim are computed before the run, so that a network without
      * theory or a malformed claim is refused at once. */

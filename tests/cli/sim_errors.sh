@@ -235,6 +235,14 @@ sim --matrices | 2 | --matrices & --format json
 sim --format tsv --matrices | 2 | --matrices
 sim --progress --quiet | 2 | --progress & --quiet
 sim --widths 4,4,4 --batchnorm --batch 1 | 2 | --batch
+sim --batch autox | 2 | --batch & auto
+sim --batch AUTO | 2 | --batch & auto
+sim --widths 4,4 --act identity --exact --fixed-net | 2 | --exact & --fixed-net
+sim --widths 4,4 --act identity --exact --float32 | 2 | --exact & --float32
+sim --widths 4,4 --act identity --exact --batch auto | 2 | --exact & --batch
+sim --widths 4,4,4 --act relu --exact | 2 | --exact & linear
+sim --widths 4,4,4 --act identity --dropout 0.1 --exact | 2 | --exact
+sim --widths 4,4 --act identity --input uniform --exact | 2 | --exact
 # --arch specs.
 sim --arch linear:4 | 2 | --arch & input
 sim --arch '' | 2 | --arch

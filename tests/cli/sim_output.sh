@@ -29,7 +29,7 @@ TOL_SUMMARY=1e-12
 
 # Options of `initlab sim`, as documented: --help must list exactly these (and --help itself).
 SIM_OPTIONS="widths act last-act init bias-init no-bias dropout dropout-mode dropout-at eval residual
-batchnorm arch input input-var draws batch fixed-net post cov-limit seed threads format matrices out
+batchnorm arch input input-var draws batch float32 exact fixed-net post cov-limit seed threads format matrices out
 compare claim claim-q0 alpha rel-tol checkpoint checkpoint-every resume stop-after plot progress quiet"
 # Parameters every TSV header carries for a --widths network (input_var only when given).
 TSV_PARAMS="seed draws batch fixed_net widths act last_act bias dropout dropout_at residual batchnorm
@@ -166,6 +166,13 @@ rows_differ() {
     same=$(paste -d '\n' "$TMP/rd.a" "$TMP/rd.b" | awk 'NR % 2 { a = $0; next } $0 == a { n++ } END { print n + 0 }')
     why="$same identical data rows"
     [ "$same" -eq 0 ] && [ -s "$TMP/rd.a" ]
+}
+# same_data A B: the data rows (not the '#' header) of A and B are identical, and there are some.
+same_data() {
+    data "$1" >"$TMP/sd.a"
+    data "$2" >"$TMP/sd.b"
+    why="data rows differ: $(diff "$TMP/sd.a" "$TMP/sd.b" | head -2 | tr '\n' ' ')"
+    cmp -s "$TMP/sd.a" "$TMP/sd.b" && [ -s "$TMP/sd.a" ]
 }
 
 # --- Version and help ----------------------------------------------------------------------------
@@ -305,6 +312,18 @@ det wide sim --widths 10,100,5 --draws 24 --batch 4 --seed 11 --quiet
 det wide-post-fixed sim --widths 10,100,5 --draws 24 --batch 4 --seed 11 --quiet --post --fixed-net
 det dropconnect-bn-res $B --dropout 0.2 --dropout-mode dropconnect --batchnorm --residual
 det json-matrices sim --widths 3,70,5 --draws 24 --batch 4 --seed 11 --quiet --format json --matrices
+det float32 $B --float32
+det float32-wide-post sim --widths 10,100,5 --draws 24 --batch 4 --seed 11 --quiet --post --float32
+det exact sim --widths 8,16,16,4 --act identity --draws 48 --seed 11 --quiet --exact
+check "--float32: the header says so" has_line det-float32-1.out '^# precision = float32'
+check "--float32: the numbers differ from the float64 run's (rounding)" rows_differ det-float32-1.out det-plain-1.out
+check "--exact: the header names the estimator" has_line det-exact-1.out '^# estimator = exact conditional'
+runto exact-batch.out sim --widths 8,16,16,4 --act identity --draws 48 --seed 11 --quiet --exact --batch 3 --threads 1
+check "--exact: --batch does not change the numbers" same_data exact-batch.out det-exact-1.out
+runto auto.out sim --widths 8,16,16,4 --draws 48 --seed 11 --batch auto --threads 2
+check "--batch auto: exit 0" equal "$st" 0 "exit status"
+check "--batch auto: the header records the chosen batch and the plan" has_line auto.out '^# batch_plan = auto: '
+check "--batch auto: the choice is reported on stderr" has_line auto.out.err 'batch auto chose B = [0-9]+'
 check "determinism: the wide layer (100) is wider than the default --cov-limit (64)" \
     has_line det-wide-1.out '^# cov_limit = 64$'
 
