@@ -248,8 +248,13 @@ il_claim *il_claim_alloc(const char *expr, char *err, size_t errlen)
         c->names[v] = c->nm[v];
     }
 
-    /* libmatheval's parse (takes a writable string; word is a scratch copy). */
+    /* libmatheval's parse (takes a writable string; word is a scratch copy). Its lexer skips only blanks
+     * and tabs and echoes any other unmatched byte to stdout (a '\r' was found so by a harness feeding
+     * random expressions): every blank we accept is handed to it as a space. */
     memcpy(word, expr, len + 1);
+    for (size_t i = 0; i < len; i++)
+        if (is_blank(word[i]))
+            word[i] = ' ';
     c->ev = evaluator_create(word);
     if (!c->ev) {
         long depth = 0, low = 0;

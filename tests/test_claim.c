@@ -5,6 +5,7 @@
 #include "testutil.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include "claim.h"
 
@@ -310,6 +311,47 @@ static void test_misplaced_points(void **state)
     }
 }
 
+/* Found by a harness feeding random expressions: libmatheval's lexer skips only blanks and tabs and echoes
+ * any other unmatched byte to stdout, so "q\r+1" printed a carriage return. Every blank the claim accepts
+ * now reaches libmatheval as a space: nothing is written to stdout, and the value is that of "q + 1". */
+static void test_no_echo(void **state)
+{
+    (void)state;
+    static const char *const exprs[] = {"q\r+1", "\rq\r+\n1\r", "n\t*\r\r2", " 1\r"};
+    static const double want[] = {2.5, 2.5, 8.0, 1.0};
+    FILE *tmp = tmpfile();
+    assert_non_null(tmp);
+    fflush(stdout);
+    int saved = dup(fileno(stdout));
+    assert_true(saved >= 0);
+    assert_true(dup2(fileno(tmp), fileno(stdout)) >= 0);
+    double got[4];
+    int parsed[4];
+    for (size_t i = 0; i < 4; i++) {
+        char err[ERRLEN];
+        il_claim *c = il_claim_alloc(exprs[i], err, sizeof err);
+        parsed[i] = c != NULL;
+        size_t w[2] = {4, 4};
+        il_claim_ctx ctx = {w, 1, 0.0, 1.5};
+        got[i] = NAN;
+        if (c && il_claim_eval(c, &ctx, &got[i], err, sizeof err) != IL_OK)
+            got[i] = NAN;
+        il_claim_free(c);
+    }
+    fflush(stdout);
+    dup2(saved, fileno(stdout));
+    close(saved);
+    long echoed = ftell(tmp) >= 0 ? (fseek(tmp, 0, SEEK_END), ftell(tmp)) : -1;
+    fclose(tmp);
+    assert_int_equal(echoed, 0);
+    for (size_t i = 0; i < 4; i++) {
+        if (!parsed[i])
+            fail_msg("expression %zu refused", i);
+        if (!(fabs(got[i] - want[i]) <= TEST_TOL1 * want[i]))
+            fail_msg("expression %zu = %.17g, want %.17g", i, got[i], want[i]);
+    }
+}
+
 static void test_error_buffers(void **state)
 {
     (void)state;
@@ -350,6 +392,7 @@ int main(void)
         cmocka_unit_test(test_bad_context),
         cmocka_unit_test(test_error_buffers),
         cmocka_unit_test(test_misplaced_points),
+        cmocka_unit_test(test_no_echo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
