@@ -189,6 +189,14 @@ static void add_unknown(const char *name, size_t *n_unknown, char *seen, size_t 
     (*n_unknown)++;
 }
 
+/* The refusal of a '.' at position i (0-based) that is not part of a number. */
+static il_claim *misplaced_point(const char *expr, size_t i, char *err, size_t errlen)
+{
+    msg(err, errlen, "claim '%s': misplaced '.' at position %zu (a number is written 0.5, .5, 5. or 5e-1)", expr,
+        i + 1);
+    return NULL;
+}
+
 il_claim *il_claim_alloc(const char *expr, char *err, size_t errlen)
 {
     msg(err, errlen, "%s", "");
@@ -214,25 +222,44 @@ il_claim *il_claim_alloc(const char *expr, char *err, size_t errlen)
             return NULL;
         }
     }
-    /* A '.' must sit inside a number (digits with one point, not glued to a name): libmatheval's
-     * lexer silently drops a stray '.' (echoing it to stdout), so "q." would otherwise mean q. */
-    for (size_t i = 0; i < len; i++) {
-        if (expr[i] != '.')
+    /* A '.' must sit inside a number: digits with at most one point, then an optional exponent
+     * [eE][+-]digits, not glued to a name. libmatheval's lexer silently drops a stray '.' (echoing it to
+     * stdout), so "q." or "1e+7." would otherwise be read as q or 1e+7. */
+    for (size_t i = 0; i < len;) {
+        if (is_alpha_(expr[i])) { /* a name, digits included: n0 */
+            while (i < len && (is_alpha_(expr[i]) || is_digit(expr[i])))
+                i++;
+            if (i < len && expr[i] == '.')
+                return misplaced_point(expr, i, err, errlen);
             continue;
-        size_t b = i, e = i + 1, points = 0, digits = 0;
-        while (b > 0 && (is_digit(expr[b - 1]) || expr[b - 1] == '.'))
-            b--;
-        while (e < len && (is_digit(expr[e]) || expr[e] == '.'))
-            e++;
-        for (size_t j = b; j < e; j++) {
-            points += expr[j] == '.';
-            digits += is_digit(expr[j]) != 0;
         }
-        if (points != 1 || digits == 0 || (b > 0 && is_alpha_(expr[b - 1]))) {
-            msg(err, errlen, "claim '%s': misplaced '.' at position %zu (a number is written 0.5, .5 or 5.)", expr,
-                i + 1);
-            return NULL;
+        if (!is_digit(expr[i]) && expr[i] != '.') {
+            i++;
+            continue;
         }
+        size_t j = i, digits = 0;
+        while (j < len && is_digit(expr[j]))
+            j++, digits++;
+        if (j < len && expr[j] == '.') {
+            j++;
+            while (j < len && is_digit(expr[j]))
+                j++, digits++;
+        }
+        if (digits == 0)
+            return misplaced_point(expr, i, err, errlen);
+        if (j < len && (expr[j] == 'e' || expr[j] == 'E')) {
+            size_t x = j + 1;
+            if (x < len && (expr[x] == '+' || expr[x] == '-'))
+                x++;
+            if (x < len && is_digit(expr[x])) {
+                while (x < len && is_digit(expr[x]))
+                    x++;
+                j = x;
+            }
+        }
+        if (j < len && expr[j] == '.')
+            return misplaced_point(expr, j, err, errlen);
+        i = j;
     }
 
     il_claim *c = calloc(1, sizeof *c);

@@ -293,7 +293,9 @@ static void test_bad_context(void **state)
 static void test_misplaced_points(void **state)
 {
     (void)state;
-    static const char *const bad[] = {"q.", "1..2", "...", "n0.5", "x1.5", "1.2.3", ".", "q*.", "(.)"};
+    static const char *const bad[] = {"q.", "1..2", "...", "n0.5", "x1.5", "1.2.3", ".", "q*.", "(.)",
+                                      /* found by a harness: a point after an exponent */
+                                      "1E+7.", "4e-5.", "2.e-8.*q", ".1e-69.", "q*2e3.5"};
     char err[256];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err[0] = '\0';
@@ -302,7 +304,7 @@ static void test_misplaced_points(void **state)
             fail_msg("'%s' was accepted", bad[i]);
         assert_non_null(strstr(err, "'.'"));
     }
-    static const char *const good[] = {".5*q", "q*5.", "0.25+q", "q/1.5"};
+    static const char *const good[] = {".5*q", "q*5.", "0.25+q", "q/1.5", "1e-3*q", "2.5E+2/n", "q*.5e1"};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         il_claim *c = il_claim_alloc(good[i], err, sizeof err);
         if (!c)
