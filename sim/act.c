@@ -327,12 +327,28 @@ il_status il_act_parse(const char *text, il_act *out)
     return IL_OK;
 }
 
+/* The shortest %.Ng (N <= 17) that reads back as v: 0.2, not 0.20000000000000001; an exponent only where
+ * %.17g would write one too (20, not 2e+01). */
+static void shortest(double v, char *out, size_t n)
+{
+    double m = fabs(v);
+    int plain = m == 0.0 || (m >= 1e-4 && m < 1e17);
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(out, n, "%.*g", prec, v);
+        if (strtod(out, NULL) == v && !(plain && strchr(out, 'e')))
+            return;
+    }
+}
+
 int il_act_format(const il_act *a, char *buf, size_t n)
 {
     const char *name = il_act_name(a->kind);
+    char p1[32], p2[32];
+    shortest(a->p1, p1, sizeof p1);
+    shortest(a->p2, p2, sizeof p2);
     switch (kind_valid(a->kind) ? kinds[a->kind].nparams : 0) {
-    case 1: return snprintf(buf, n, "%s:%.17g", name, a->p1);
-    case 2: return snprintf(buf, n, "%s:%.17g:%.17g", name, a->p1, a->p2);
+    case 1: return snprintf(buf, n, "%s:%s", name, p1);
+    case 2: return snprintf(buf, n, "%s:%s:%s", name, p1, p2);
     default: return snprintf(buf, n, "%s", name);
     }
 }

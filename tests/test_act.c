@@ -453,6 +453,15 @@ static void test_format_roundtrip(void **state)
         assert_string_equal(buf, canon[i].text);
         assert_int_equal(len, (int)strlen(canon[i].text));
     }
+    /* Parameters in their shortest round-trip form: 0.2, not 0.20000000000000001. */
+    {
+        il_act a = mk(IL_ACT_LEAKY_RELU, 0.2, 0.0);
+        il_act_format(&a, buf, sizeof buf);
+        assert_string_equal(buf, "leaky_relu:0.2");
+        a = mk(IL_ACT_HARDTANH, -0.1, 0.1 + 0.2);
+        il_act_format(&a, buf, sizeof buf);
+        assert_string_equal(buf, "hardtanh:-0.1:0.30000000000000004");
+    }
 
     /* Every variant plus awkward parameters: format -> parse gives the same bits back. */
     il_act list[N_VARIANTS + 7];
