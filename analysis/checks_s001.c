@@ -120,10 +120,16 @@ static il_status p1_write_data(il_registry_ctx *ctx, il_registry_result *res, co
     IL_TRY(il_registry_data_open(ctx, res, "S001-P1-commute.tsv", &f));
     if (!f)
         return IL_OK;
-    il_param ps[2] = {{"seed", "", 1}, {"samples", "", 1}};
+    /* the header names the input networks and the test level, as 'initlab commute' does (the figure's subtitle) */
+    il_commute_opts co;
+    il_commute_opts_default(&co);
+    il_param ps[6] = {{"seed", "", 1},         {"samples", "", 1},
+                      {"alpha", "", 1},        {"stack_widths", "16,16,1", 0},
+                      {"stack_act", "relu", 0}, {"stack_init", "kaiming_normal:nonlinearity=relu", 0}};
     snprintf(ps[0].value, sizeof ps[0].value, "%llu", (unsigned long long)d->seed);
     snprintf(ps[1].value, sizeof ps[1].value, "%d", P1_POOL);
-    il_status rc = il_commute_write_tsv(f, "commute", ps, 2, d->rows, d->m);
+    snprintf(ps[2].value, sizeof ps[2].value, "%.17g", co.alpha);
+    il_status rc = il_commute_write_tsv(f, "commute", ps, 6, d->rows, d->m);
     il_status rc2 = il_registry_data_close(f);
     return rc != IL_OK ? rc : rc2;
 }

@@ -35,11 +35,11 @@ static const char *const formats[] = {"tsv", "json", "table", NULL};
 
 /* Marks the claims named in text (comma-separated ids or PREFIX*) in sel[]. Returns 0 or IL_EXIT_USAGE after
  * one error line naming every unknown id. */
-static int select_ids(const il_registry *reg, const char *text, unsigned char *sel)
+static int mark_ids(const char *cmd, const il_registry *reg, const char *text, unsigned char *sel)
 {
     size_t len = strlen(text), n = il_registry_count(reg);
     if (len == 0 || len >= MAX_LIST)
-        return il_usage_error(CMD, "--id must be a comma-separated list of claim ids, got '%s'", text);
+        return il_usage_error(cmd, "--id must be a comma-separated list of claim ids, got '%s'", text);
     char buf[MAX_LIST], bad[MAX_LIST] = "";
     memcpy(buf, text, len + 1);
     size_t nbad = 0;
@@ -49,7 +49,7 @@ static int select_ids(const il_registry *reg, const char *text, unsigned char *s
         if (comma)
             *comma = '\0';
         if (*p == '\0')
-            return il_usage_error(CMD, "--id has an empty item in '%s'", text);
+            return il_usage_error(cmd, "--id has an empty item in '%s'", text);
         size_t plen = strlen(p);
         int star = p[plen - 1] == '*', found = 0;
         for (size_t i = 0; i < n; i++) {
@@ -74,9 +74,28 @@ static int select_ids(const il_registry *reg, const char *text, unsigned char *s
             size_t kl = strlen(known);
             snprintf(known + kl, sizeof known - kl, "%s%.64s", i ? ", " : "", il_registry_at(reg, i)->id);
         }
-        return il_usage_error(CMD, "unknown claim id%s %s in --id (known: %s)", nbad > 1 ? "s" : "", bad, known);
+        return il_usage_error(cmd, "unknown claim id%s %s in --id (known: %s)", nbad > 1 ? "s" : "", bad, known);
     }
     return 0;
+}
+
+int il_cli_select_claims(const char *cmd, const il_registry *reg, const char *text, size_t *which, size_t *m)
+{
+    size_t n = il_registry_count(reg);
+    unsigned char *sel = calloc(n ? n : 1, 1);
+    if (!sel)
+        return il_fail(cmd, "out of memory");
+    int rc = 0;
+    if (text)
+        rc = mark_ids(cmd, reg, text, sel);
+    else
+        memset(sel, 1, n);
+    *m = 0;
+    for (size_t i = 0; i < n && !rc; i++)
+        if (sel[i])
+            which[(*m)++] = i;
+    free(sel);
+    return rc;
 }
 
 static json_t *list_json(const il_registry *reg)
@@ -177,25 +196,17 @@ int cmd_claims(int argc, char **argv)
         return il_fail(CMD, "internal error in the claim registry: %s", err);
     }
     size_t n = il_registry_count(reg), m = 0;
-    unsigned char *sel = calloc(n ? n : 1, 1);
     size_t *which = malloc((n ? n : 1) * sizeof *which);
     il_registry_result *res = NULL;
     il_outfile out;
     int opened = 0, committed = 0;
     const char *path = il_cmdopts_get(&o, "out");
-    if (!sel || !which) {
+    if (!which) {
         rc = il_fail(CMD, "out of memory");
         goto done;
     }
-    if (ids) {
-        if ((rc = select_ids(reg, ids, sel)))
-            goto done;
-    } else {
-        memset(sel, 1, n);
-    }
-    for (size_t i = 0; i < n; i++)
-        if (sel[i])
-            which[m++] = i;
+    if ((rc = il_cli_select_claims(CMD, reg, ids, which, &m)))
+        goto done;
     if (!list && !(res = calloc(m ? m : 1, sizeof *res))) {
         rc = il_fail(CMD, "out of memory");
         goto done;
@@ -265,7 +276,6 @@ done:
         il_outfile_abort(&out);
     free(res);
     free(which);
-    free(sel);
     il_registry_free(reg);
     return rc;
 }

@@ -1,7 +1,8 @@
 #!/bin/sh
 # demo.sh: the default experiments behind `make demo`: Monte Carlo variance-vs-depth runs for the
 # seed homework's deep linear network and for common activations under PyTorch's default init, and the
-# figures of `initlab plot` (without gnuplot, their scripts and data). Output goes to ${OUT:-out/demo}.
+# figures of `initlab plot` (without gnuplot, their scripts and data), and the report of every claim of the seed
+# homeworks (`initlab report`). Output goes to ${OUT:-out/demo}.
 set -eu
 BUILD=${BUILD:-build}
 OUT=${OUT:-out/demo}
@@ -59,4 +60,9 @@ plot covariance --in "$OUT/seed001.json" --layer 1 --format png,svg --out "$OUT/
 echo "demo: initlab commute" >&2
 "$IL" commute --out "$OUT/commute.tsv"
 plot commute --in "$OUT/commute.tsv" --format png,svg --out "$OUT/commute.png"
+# The claims of the seed homeworks, each decided with its evidence and figure, as one report (docs/report.md).
+# Without gnuplot the report is written with a note in place of each figure (exit status 3).
+echo "demo: initlab report -o $OUT/report" >&2
+"$IL" report -o "$OUT/report" --progress || [ $? -eq 3 ]
 echo "demo: results in $OUT/ (figures: *.png, *.svg)" >&2
+echo "demo: the report of every seed claim: $OUT/report/report.html (self-contained; also report.md)" >&2

@@ -18,6 +18,7 @@ static const struct il_cmd cmds[] = {
     {"theory", cmd_theory, "analytic moments of the same stack (exact where they exist, else mean-field)"},
     {"commute", cmd_commute, "does dropout commute with an activation? criterion, pathwise, in distribution"},
     {"claims", cmd_claims, "check every claim of the seed homeworks: verdict, evidence, correct statement"},
+    {"report", cmd_report, "the claims with their figures as report.md and a self-contained report.html"},
     {"fluct", cmd_fluct, "network-to-network fluctuations of each layer's mean square, against exact theory"},
     {"plot", cmd_plot, "figures with gnuplot: variance vs depth, commutation map, distributions, fluctuations, covariance"},
 };

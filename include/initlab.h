@@ -20,8 +20,8 @@
  * examples/moments.c in the source tree is a complete program.
  *
  * Layers (each uses only those above it): sim/ samples, propagates and accumulates; analysis/ holds
- * the formulas, the statistical verdicts and the claims; plots/ renders the data files the others
- * write. */
+ * the formulas, the statistical verdicts, the claims and the writers of the claims report; plots/
+ * renders the data files the others write. */
 #ifndef INITLAB_H
 #define INITLAB_H
 
@@ -48,5 +48,8 @@
 
 /* plots/: figures with gnuplot from the data files. */
 #include "plot.h"
+
+/* analysis/report.h: the claims report (Markdown and self-contained HTML). */
+#include "report.h"
 
 #endif

@@ -2620,3 +2620,179 @@ done:
     free(acc_s);
     return st;
 }
+
+/* ---------------------------------------------------------------- figures of the claims report */
+
+/* The finite values of column c of t into [*lo, *hi] (positive ones only with positive), with k times the
+ * column se_c added and subtracted when se_c >= 0. */
+static void column_range(const il_plot_table *t, long c, long se_c, double k, int positive, double *lo, double *hi)
+{
+    for (size_t r = 0; c >= 0 && r < t->n_rows; r++) {
+        double v, s = 0.0;
+        if (!cell_num(il_plot_table_cell(t, r, (size_t)c), &v) || !isfinite(v))
+            continue;
+        if (se_c >= 0 && (!cell_num(il_plot_table_cell(t, r, (size_t)se_c), &s) || !isfinite(s)))
+            s = 0.0;
+        double a = v - k * s, b = v + k * s;
+        if (positive && a <= 0.0)
+            a = v;
+        if (positive && v <= 0.0)
+            continue;
+        if (a < *lo)
+            *lo = a;
+        if (b > *hi)
+            *hi = b;
+    }
+}
+
+/* The number of rows of t with a finite value in column c (0 for c < 0). */
+static size_t finite_rows(const il_plot_table *t, long c)
+{
+    size_t k = 0;
+    double v;
+    for (size_t r = 0; c >= 0 && r < t->n_rows; r++)
+        k += cell_num(il_plot_table_cell(t, r, (size_t)c), &v) && isfinite(v);
+    return k;
+}
+
+/* The start of a report figure: the default options when o is NULL (*o then points to dflt), the table at path
+ * read into *t, and an empty job. */
+static il_status report_figure_start(const char *path, const il_plot_opts **o, il_plot_opts *dflt, il_plot_table *t,
+                                     job *j, char *err, size_t errlen)
+{
+    if (!*o) {
+        il_plot_opts_default(dflt);
+        *o = dflt;
+    }
+    memset(j, 0, sizeof *j);
+    return il_plot_table_read(t, path, err, errlen);
+}
+
+il_status il_plot_estimates(const char *path, unsigned flags, const char *x_label, const char *y_label,
+                            const char *note, const char *out, const il_plot_opts *o, FILE *msg, char *err,
+                            size_t errlen)
+{
+    il_plot_opts dflt;
+    il_plot_table t;
+    job j;
+    il_status st = report_figure_start(path, &o, &dflt, &t, &j, err, errlen);
+    if (st != IL_OK)
+        return st;
+    long ci = il_plot_table_col(&t, "item"), ce = il_plot_table_col(&t, "estimate"), cs = il_plot_table_col(&t, "se"),
+         cc = il_plot_table_col(&t, "claimed"), cr = il_plot_table_col(&t, "correct");
+    int logy = (flags & IL_PLOT_EST_LOGY) != 0;
+    if (ci < 0 || ce < 0 || cs < 0 || cc < 0 || cr < 0) {
+        seterr(err, errlen, "'%s' needs the columns item, estimate, se, claimed, correct", path);
+        st = IL_EINVAL;
+        goto done;
+    }
+    if (t.n_rows == 0 || finite_rows(&t, ce) == 0) {
+        seterr(err, errlen, "'%s' has no finite estimate to draw", path);
+        st = IL_EINVAL;
+        goto done;
+    }
+    double lo = INFINITY, hi = -INFINITY;
+    column_range(&t, ce, cs, 2.0, logy, &lo, &hi);
+    column_range(&t, cc, -1, 0.0, logy, &lo, &hi);
+    column_range(&t, cr, -1, 0.0, logy, &lo, &hi);
+    if (!(lo <= hi)) {
+        seterr(err, errlen, "'%s': no %svalue to draw", path, logy ? "positive " : "");
+        st = IL_EINVAL;
+        goto done;
+    }
+    if (lo == hi) {
+        double d = lo != 0.0 ? fabs(lo) * 0.1 : 1.0;
+        lo = logy ? lo / 1.5 : lo - d;
+        hi = logy ? hi * 1.5 : hi + d;
+    }
+    if ((st = job_open(&j, "estimates.gp", out, o, VARIANCE_W, VARIANCE_H * 3 / 4, err, errlen)) != IL_OK)
+        goto done;
+    job_str(&j, "fig_title", 0, o->title ? o->title : "Monte Carlo estimates against the claimed and the correct values");
+    const char *ph[] = {note ? note : "", "\nbars: ±2 standard errors of each Monte Carlo estimate"};
+    job_subtitle(&j, ph, 2);
+    job_input(&j, "data_file", 0, path);
+    job_num(&j, "n_items", 0, (double)t.n_rows);
+    job_num(&j, "logy", 0, logy);
+    job_num(&j, "joined", 0, (flags & IL_PLOT_EST_LINES) != 0);
+    job_num(&j, "has_claimed", 0, finite_rows(&t, cc) > 0);
+    job_num(&j, "has_correct", 0, finite_rows(&t, cr) > 0);
+    job_num(&j, "y_min", 0, lo);
+    job_num(&j, "y_max", 0, hi);
+    job_str(&j, "x_label", 0, x_label ? x_label : "item");
+    job_str(&j, "y_label", 0, y_label ? y_label : "value");
+    st = job_run(&j, msg, err, errlen);
+done:
+    if (j.tmpdir)
+        job_close(&j);
+    il_plot_table_release(&t);
+    return st;
+}
+
+#define FD_FLOOR 1e-3 /* ratios below this (0 included: exact agreement) are drawn at it */
+
+il_status il_plot_fd_errors(const char *path, const char *note, const char *out, const il_plot_opts *o, FILE *msg,
+                            char *err, size_t errlen)
+{
+    il_plot_opts dflt;
+    il_plot_table t;
+    job j;
+    il_status st = report_figure_start(path, &o, &dflt, &t, &j, err, errlen);
+    if (st != IL_OK)
+        return st;
+    long cn = il_plot_table_col(&t, "instance"), cs = il_plot_table_col(&t, "claimed"),
+         cc = il_plot_table_col(&t, "correct");
+    if (cn < 0 || cs < 0 || cc < 0 || t.n_rows == 0) {
+        seterr(err, errlen, "'%s' needs the columns instance, claimed, correct and at least one row", path);
+        st = IL_EINVAL;
+        goto done;
+    }
+    double hi = 1.0;
+    column_range(&t, cs, -1, 0.0, 1, &(double){INFINITY}, &hi);
+    column_range(&t, cc, -1, 0.0, 1, &(double){INFINITY}, &hi);
+    if ((st = job_open(&j, "fd_errors.gp", out, o, VARIANCE_W, VARIANCE_H * 3 / 4, err, errlen)) != IL_OK)
+        goto done;
+    job_str(&j, "fig_title", 0, o->title ? o->title : "Claimed derivatives against central differences");
+    const char *ph[] = {note ? note : "",
+                        "\nratio = |claimed − central difference| / (error bound of the difference); at most 1: "
+                        "consistent"};
+    job_subtitle(&j, ph, 2);
+    FILE *df = job_data(&j, "ratios", "ratio_file");
+    if (df) {
+        fprintf(df, "instance\tclaimed\tcorrect\n");
+        for (size_t r = 0; r < t.n_rows; r++) {
+            double v[2];
+            long cols[2] = {cs, cc};
+            for (int k = 0; k < 2; k++) {
+                if (!cell_num(il_plot_table_cell(&t, r, (size_t)cols[k]), &v[k]) || !isfinite(v[k]))
+                    v[k] = NAN;
+                else if (v[k] < FD_FLOOR)
+                    v[k] = FD_FLOOR;
+            }
+            fprintf(df, "%s\t%.17g\t%.17g\n", il_plot_table_cell(&t, r, (size_t)cn), v[0], v[1]);
+        }
+    }
+    job_num(&j, "n_inst", 0, (double)t.n_rows);
+    job_num(&j, "y_min", 0, FD_FLOOR);
+    job_num(&j, "y_max", 0, hi);
+    st = job_run(&j, msg, err, errlen);
+done:
+    if (j.tmpdir)
+        job_close(&j);
+    il_plot_table_release(&t);
+    return st;
+}
+
+il_status il_plot_gnuplot_version(const char *gnuplot, char *buf, size_t n)
+{
+    static const char *const args[] = {"--version"};
+    char line[600] = "";
+    il_status st = il_plot_exec(gnuplot ? gnuplot : "gnuplot", args, 1, line, sizeof line);
+    /* gnuplot prints its version, which il_plot_exec reports as a diagnostic "gnuplot: LINE" */
+    static const char prefix[] = "gnuplot: ";
+    if (st == IL_EIO && strncmp(line, prefix, sizeof prefix - 1) == 0) {
+        snprintf(buf, n, "%s", line + sizeof prefix - 1);
+        return IL_OK;
+    }
+    snprintf(buf, n, "%s", st == IL_EUNSUPPORTED ? "not found" : "unknown");
+    return st == IL_OK ? IL_EIO : st;
+}

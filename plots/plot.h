@@ -194,4 +194,30 @@ il_status il_plot_exec(const char *gnuplot, const char *const *args, size_t narg
  * values outside are not counted. counts has bins entries. Returns the number counted. */
 size_t il_plot_histogram(const double *x, size_t n, double lo, double hi, size_t bins, size_t *counts);
 
+/* ---- Figures of the claims report (`initlab report`, docs/report.md). ---- */
+
+/* il_plot_estimates flags. */
+#define IL_PLOT_EST_LOGY 1u  /* log y axis (non-positive values are not drawn) */
+#define IL_PLOT_EST_LINES 2u /* join the claimed and the correct values across items (a sequence, e.g. layers) */
+
+/* il_plot_estimates: Monte Carlo items of a claim against what the claim says and what is true. path is an
+ * initlab TSV with the columns item (the x tick label), estimate, se, claimed, correct (NaN where there is
+ * none): the estimates with +-2 SE bars, the claimed values as crosses, the correct values as open circles
+ * (a series with no finite value is left out). x_label, y_label (NULL: "item", "value") name the axes; note
+ * (may be NULL) is a subtitle line. IL_EINVAL for a file without those columns or without a finite estimate. */
+il_status il_plot_estimates(const char *path, unsigned flags, const char *x_label, const char *y_label,
+                            const char *note, const char *out, const il_plot_opts *o, FILE *msg, char *err,
+                            size_t errlen);
+
+/* il_plot_fd_errors: a gradient claim against central differences, per instance: path is an initlab TSV with
+ * the columns instance, claimed, correct: |claimed formula - central difference| / bound and the same for the
+ * correct formula (analysis/registry.h, il_registry_fdcmp), on a log axis with the threshold 1 marked; ratios
+ * below 10^-3 (0: exact agreement) are drawn at 10^-3. note (may be NULL) is a subtitle line. */
+il_status il_plot_fd_errors(const char *path, const char *note, const char *out, const il_plot_opts *o, FILE *msg,
+                            char *err, size_t errlen);
+
+/* il_plot_gnuplot_version: the first line of `gnuplot --version` (gnuplot NULL: "gnuplot") into buf (size n).
+ * IL_OK; IL_EUNSUPPORTED when the program is not found (buf "not found"); IL_EIO otherwise (buf "unknown"). */
+il_status il_plot_gnuplot_version(const char *gnuplot, char *buf, size_t n);
+
 #endif
