@@ -3,6 +3,12 @@
 
 CC      ?= cc
 CXX     ?= c++
+# MPI=1: `initlab sim` spreads its draws over the ranks of an MPI job (Open MPI; docs/mpi.md), built in
+# build-mpi/ so that the two builds never share objects.
+MPI     ?= 0
+ifeq ($(MPI),1)
+BUILD   ?= build-mpi
+endif
 BUILD   ?= build
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -17,6 +23,10 @@ CFLAGS  ?=
 ILCFLAGS = -std=c11 $(OPT) $(WARN) -fopenmp -ffp-contract=off -fPIC -fno-semantic-interposition \
            -D_POSIX_C_SOURCE=200809L -DIL_VERSION='"$(VERSION)"' -Isim -Ianalysis -Iplots -Icli $(CFLAGS)
 LDLIBS_IL = -lgsl -lopenblas -ljansson -lmatheval -lm
+ifeq ($(MPI),1)
+ILCFLAGS += -DIL_MPI $(shell pkg-config --cflags ompi-c)
+LDLIBS_IL += $(shell pkg-config --libs ompi-c)
+endif
 LDFLAGS ?=
 
 # Library objects, one per module.
@@ -41,7 +51,8 @@ LIB_OBJS = \
 	$(BUILD)/analysis/registry.o \
 	$(BUILD)/analysis/checks_s000.o \
 	$(BUILD)/analysis/checks_s001.o \
-	$(BUILD)/analysis/checks_s002.o
+	$(BUILD)/analysis/checks_s002.o \
+	$(BUILD)/analysis/report.o
 
 # Public headers, installed flat under include/initlab/ with include/initlab.h, which includes them all.
 PUBLIC_HDRS = \
@@ -62,7 +73,8 @@ PUBLIC_HDRS = \
 	analysis/commute.h \
 	analysis/fluct.h \
 	analysis/registry.h \
-	plots/plot.h
+	plots/plot.h \
+	analysis/report.h
 
 SHLIB = $(BUILD)/libinitlab.so.$(VERSION)
 
@@ -76,11 +88,13 @@ CLI_OBJS = \
 	$(BUILD)/cli/opts.o \
 	$(BUILD)/cli/netopts.o \
 	$(BUILD)/cli/cmd_sim.o \
+	$(BUILD)/cli/mpi_ranks.o \
 	$(BUILD)/cli/cmd_theory.o \
 	$(BUILD)/cli/cmd_commute.o \
 	$(BUILD)/cli/cmd_claims.o \
 	$(BUILD)/cli/cmd_plot.o \
-	$(BUILD)/cli/cmd_fluct.o
+	$(BUILD)/cli/cmd_fluct.o \
+	$(BUILD)/cli/cmd_report.o
 
 # Unit tests, one per module (tests/test_<module>.c).
 TESTS = \
@@ -100,11 +114,12 @@ TESTS = \
 	$(BUILD)/tests/test_plot \
 	$(BUILD)/tests/test_fluct \
 	$(BUILD)/tests/test_claim \
-	$(BUILD)/tests/test_registry
+	$(BUILD)/tests/test_registry \
+	$(BUILD)/tests/test_report
 
 TEST_HELPERS = $(BUILD)/tests/pcg_ref $(BUILD)/tests/jsoncheck
 
-.PHONY: all help deps demo check check-build check-asan check-valgrind check-slow fuzz bench install uninstall clean FORCE
+.PHONY: all help deps demo check check-build check-asan check-valgrind check-slow check-report check-mpi fuzz bench install uninstall clean FORCE
 
 all: $(BUILD)/initlab $(SHLIB) $(BUILD)/initlab.1 ## build the initlab command, the libraries and the man page (default)
 
@@ -171,10 +186,18 @@ $(BUILD)/tests/jsoncheck: tests/jsoncheck.c
 
 check-build: $(BUILD)/initlab $(SHLIB) $(BUILD)/initlab.1 $(BUILD)/initlab.pc $(EXAMPLES) $(TESTS) $(TEST_HELPERS)
 
-check: ## install test dependencies, build, run every unit and command test (fast tier)
+check: ## install test dependencies, build, run every unit and command test (fast tier; with mpirun -np 2, 3)
 	@sh .ci/deps.sh check
 	@$(MAKE) --no-print-directory check-build
-	@BUILD=$(BUILD) sh tests/run.sh
+	@if sh .ci/deps.sh mpi; then $(MAKE) --no-print-directory MPI=1 BUILD=build-mpi build-mpi/initlab; \
+	  else echo "initlab: without Open MPI, tests/cli/sim_mpi.sh is skipped" >&2; fi
+	@BUILD=$(BUILD) INITLAB_MPI=build-mpi/initlab sh tests/run.sh
+
+check-mpi: ## the whole suite against the MPI build (build-mpi/, Open MPI): every test, and mpirun -np 2, 3
+	@sh .ci/deps.sh check
+	@sh .ci/deps.sh mpi
+	@$(MAKE) --no-print-directory MPI=1 BUILD=build-mpi check-build
+	@BUILD=build-mpi sh tests/run.sh
 
 SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
@@ -189,6 +212,14 @@ check-valgrind: ## the whole suite under valgrind memcheck (errors and definite 
 	@$(MAKE) --no-print-directory BUILD=build-valgrind check-build
 	@BUILD=build-valgrind IL_VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite \
 	  --errors-for-leak-kinds=definite --suppressions=$(CURDIR)/tests/valgrind.supp" sh tests/run.sh
+
+check-report: ## write the claims report into BUILD/report-check/ and screenshot report.html in headless Chromium
+	@sh .ci/deps.sh report
+	@$(MAKE) --no-print-directory all
+	@rm -rf $(BUILD)/report-check && mkdir -p $(BUILD)/report-check
+	$(BUILD)/initlab report -o $(BUILD)/report-check/report --progress
+	@sh tests/report_screenshot.sh $(BUILD)/report-check/report/report.html $(BUILD)/report-check/screenshots
+	@echo "check-report: look at $(BUILD)/report-check/screenshots/*.png (docs/report.md says what to look for)"
 
 FUZZ_SECONDS ?= 60
 FUZZ_SRC = sim/error.c sim/rng.c sim/act.c sim/init.c sim/parse.c sim/net.c sim/moments.c sim/mc.c

@@ -1,5 +1,5 @@
 #!/bin/sh
-# deps.sh [build|check|demo|bench|slow]: installs the Debian packages initlab needs for that goal when any
+# deps.sh [build|check|demo|bench|slow|report|mpi]: installs the Debian packages initlab needs for that goal when any
 # is missing. As root it runs apt-get; otherwise it prints the exact command and fails.
 set -eu
 goal=${1:-build}
@@ -10,7 +10,9 @@ check) pkgs="$pkgs libcmocka-dev gnuplot-nox" ;;
 demo) pkgs="$pkgs gnuplot-nox" ;;
 bench) pkgs="$pkgs python3-numpy python3-torch" ;;
 slow) pkgs="$pkgs libcmocka-dev clang libclang-rt-14-dev dieharder" ;;
-*) echo "deps.sh: unknown goal '$goal' (build, check, demo, bench, slow)" >&2; exit 2 ;;
+mpi) pkgs="$pkgs openmpi-bin libopenmpi-dev" ;;
+report) pkgs="$pkgs gnuplot-nox chromium fonts-dejavu-core" ;;
+*) echo "deps.sh: unknown goal '$goal' (build, check, demo, bench, slow, report, mpi)" >&2; exit 2 ;;
 esac
 missing=""
 for p in $pkgs; do

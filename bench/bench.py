@@ -2,7 +2,8 @@
 """bench.py: `make bench`: times initlab against its PyTorch and NumPy references on the same workloads, in one
 run, and prints a table (also written as TSV). See bench/README.md for the method.
 
-usage: bench.py --initlab BUILD/initlab --roofline BUILD/bench/roofline [--out DIR] [--quick] [--workloads ...]
+usage: bench.py --initlab BUILD/initlab --roofline BUILD/bench/roofline [--mpi build-mpi/initlab] [--out DIR]
+                [--quick] [--workloads ...]
 """
 import argparse
 import math
@@ -21,6 +22,7 @@ PY = sys.executable
 WORKLOADS = [(4, 10, 64), (64, 20, 64), (256, 50, 256), (1024, 20, 256)]
 DTYPES = ["float64", "float32"]
 THREADS = [1, 2]
+MPI_RANKS = [2]          # with --mpi: rows of R ranks x 1 thread (mpirun), next to 1 rank x THREADS
 REPS = 5
 TARGET_SECS = 0.6        # aim of one timed run (the issue asks for 0.5 to 2 s)
 PILOT_SECS = 0.1         # calibration runs grow until they take this long
@@ -61,9 +63,17 @@ def wl_name(w):
 INITLAB_ENV = dict(os.environ, OPENBLAS_NUM_THREADS="1")
 
 
+def mpirun_cmd(ranks):
+    """mpirun for `ranks` processes on this machine (oversubscribed if need be; as root where CI runs as root),
+    each bound to a core."""
+    cmd = ["mpirun", "--oversubscribe", "--bind-to", "core", "-np", str(ranks)]
+    return cmd + (["--allow-run-as-root"] if os.getuid() == 0 else [])
+
+
 class Initlab:
-    def __init__(self, exe, outdir):
-        self.exe, self.outdir = exe, outdir
+    """initlab runs; a configuration `rt` is (ranks, threads): ranks > 1 run the MPI build under mpirun."""
+    def __init__(self, exe, outdir, mpi_exe=None):
+        self.exe, self.outdir, self.mpi_exe = exe, outdir, mpi_exe
         # float32 rows only where the command has the option (sim --float32)
         h = subprocess.run([exe, "sim", "--help"], capture_output=True, text=True)
         self.f32 = "--float32" in h.stdout
@@ -71,15 +81,21 @@ class Initlab:
     def has(self, dtype):
         return dtype == "float64" or (dtype == "float32" and self.f32)
 
-    def path(self, w, T, dtype="float64"):
-        return os.path.join(self.outdir, "initlab_n%d_L%d_B%d_T%d%s.tsv" % (w + (T, "_f32" if dtype == "float32"
-                                                                                    else "")))
+    def configs(self):
+        return [(1, T) for T in THREADS] + ([(R, 1) for R in MPI_RANKS] if self.mpi_exe else [])
 
-    def run(self, w, T, D, seed=1, dtype="float64"):
-        """Whole-process wall seconds of one `initlab sim` run."""
+    def path(self, w, rt, dtype="float64"):
+        R, T = rt
+        return os.path.join(self.outdir, "initlab_n%d_L%d_B%d_%sT%d%s.tsv" % (
+            w + ("R%d" % R if R > 1 else "", T, "_f32" if dtype == "float32" else "")))
+
+    def run(self, w, rt, D, seed=1, dtype="float64"):
+        """Whole-process wall seconds of one `initlab sim` run (with mpirun's start and end for ranks > 1)."""
         n, L, B = w
-        cmd = [self.exe, "sim", "--widths", widths_arg(n, L), "--act", "relu", "--draws", str(D), "--batch", str(B),
-               "--threads", str(T), "--seed", str(seed), "--quiet", "--out", self.path(w, T, dtype)]
+        R, T = rt
+        cmd = (mpirun_cmd(R) + [self.mpi_exe]) if R > 1 else [self.exe]
+        cmd += ["sim", "--widths", widths_arg(n, L), "--act", "relu", "--draws", str(D), "--batch", str(B),
+                "--threads", str(T), "--seed", str(seed), "--quiet", "--out", self.path(w, rt, dtype)]
         if dtype == "float32":
             cmd.append("--float32")
         t0 = time.perf_counter()
@@ -89,11 +105,15 @@ class Initlab:
             raise RuntimeError("initlab failed (%d): %s\n%s" % (p.returncode, " ".join(cmd), p.stderr))
         return secs
 
-    def read(self, w, T, dtype="float64"):
+    def startup(self, rt):
+        """Seconds of a one-draw run of a width-1 network: the start and end of the processes (median of 3)."""
+        return median([self.run((1, 1, 1), rt, 1) for _ in range(3)])
+
+    def read(self, w, rt, dtype="float64"):
         """Per-layer Welford summary of the last run's output ({"count", "mean", "mean_m2", "q", "q_m2"}; the
         sums of squared deviations are recovered from the standard errors, printed with 17 digits)."""
         out = {"mean": [], "mean_se": [], "q": [], "q_se": [], "draws": []}
-        with open(self.path(w, T, dtype)) as f:
+        with open(self.path(w, rt, dtype)) as f:
             cols = None
             for line in f:
                 if line.startswith("#"):
@@ -288,6 +308,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--initlab", required=True)
     ap.add_argument("--roofline", required=True)
+    ap.add_argument("--mpi", default=None, help="an initlab built with MPI=1: adds rows of 2 ranks x 1 thread")
     ap.add_argument("--out", default="out/bench")
     ap.add_argument("--quick", action="store_true", help="development: 3 repetitions of ~0.15 s")
     ap.add_argument("--workloads", default=None, help="subset, e.g. 4:10:64,64:20:64")
@@ -334,7 +355,7 @@ def main():
 
     # 2. measurements, interleaved: for each workload and dtype every tool and setting is calibrated, then each
     # repetition runs all of them back to back, so a change in background load hits them alike.
-    il = Initlab(a.initlab, a.out)
+    il = Initlab(a.initlab, a.out, a.mpi)
     il_ms, il_slope, il_D = {}, {}, {}
     il_acc = {}    # (w, dtype) -> the merged 1-thread runs of D draws (independent seeds), for the check
     ref_ms = {}    # (ref, setting label, w, dtype) -> ms/draw
@@ -350,9 +371,12 @@ def main():
             for dtype in DTYPES:
                 plan = []  # (tool, threads or setting, D, worker)
                 if il.has(dtype):
-                    for T in THREADS:
-                        plan.append(("initlab", T, calibrate(lambda d: il.run(w, T, d, dtype=dtype), target, d0=2),
-                                     None))
+                    for rt in il.configs():
+                        # under mpirun, D is set so that the draws take the target without mpirun's own start
+                        # and end (~0.3 s, timed on a tiny run)
+                        t0 = il.startup(rt) if rt[0] > 1 else 0.0
+                        plan.append(("initlab", rt, calibrate(
+                            lambda d: max(il.run(w, rt, d, dtype=dtype) - t0, 0.1 * t0), target, d0=2), None))
                 for ref, st, wk in workers:
                     plan.append((ref, st, calibrate(lambda d: wk.run(w, dtype, d, 0)[0], target), wk))
                 times = {i: ([], []) for i in range(len(plan))}  # D runs, and D / SLOPE_FRACTION runs (initlab)
@@ -362,11 +386,11 @@ def main():
                             Ds = max(1, D // SLOPE_FRACTION)
                             secs = il.run(w, st, Ds, seed=rep + 1, dtype=dtype)
                             times[i][1].append(secs)
-                            raw.append(("initlab", "T%d" % st, w, dtype, Ds, rep, secs, 1e3 * secs / Ds))
+                            raw.append(("initlab", "R%dT%d" % st, w, dtype, Ds, rep, secs, 1e3 * secs / Ds))
                             secs = il.run(w, st, D, seed=rep + 1, dtype=dtype)
                             times[i][0].append(secs / D)
-                            raw.append(("initlab", "T%d" % st, w, dtype, D, rep, secs, 1e3 * secs / D))
-                            if st == 1:
+                            raw.append(("initlab", "R%dT%d" % st, w, dtype, D, rep, secs, 1e3 * secs / D))
+                            if st == (1, 1):
                                 il_acc[(w, dtype)] = merge(il_acc.get((w, dtype)), il.read(w, st, dtype))
                         else:
                             secs, draws, ans = wk.run(w, dtype, D, rep + 1)
@@ -381,8 +405,8 @@ def main():
                         il_ms[(w, dtype, st)], il_D[(w, dtype, st)] = ms, D
                         il_slope[(w, dtype, st)] = (1e3 * (D * median(times[i][0]) - median(times[i][1])) / (D - Ds)
                                              if D > Ds else float("nan"))
-                        log("bench: %s %s initlab T=%d: D=%d, %.4g ms/draw (in-process %.4g)"
-                            % (wl_name(w), dtype, st, D, ms, il_slope[(w, dtype, st)]))
+                        log("bench: %s %s initlab R=%d T=%d: D=%d, %.4g ms/draw (in-process %.4g)"
+                            % ((wl_name(w), dtype) + st + (D, ms, il_slope[(w, dtype, st)])))
                     else:
                         ref_ms[(tool, st[0], w, dtype)] = ms
                         log("bench: %s %s %s %s: D=%d, %.4g ms/draw" % (wl_name(w), dtype, tool, st[0], D, ms))
@@ -397,29 +421,31 @@ def main():
              if cores(s) <= T and (ref, s[0], w, dtype) in ref_ms]
         return min(c) if c else (float("nan"), "-")
 
-    head = ["workload", "dtype", "threads", "initlab ms/draw", "draws/s", "torch ms/draw (setting)",
+    head = ["workload", "dtype", "ranks", "threads", "initlab ms/draw", "draws/s", "torch ms/draw (setting)",
             "numpy ms/draw (setting)", "torch/initlab", "numpy/initlab", "roofline ms/draw", "initlab/roofline",
             "initlab in-process ms/draw"]
     rows, tsv = [], []
     for w in workloads:
         for dtype in DTYPES:
-            for T in THREADS:
-                have = (w, dtype, T) in il_ms
-                ms = il_ms[(w, dtype, T)] if have else float("nan")
-                tq, tl = best("torch", TORCH_SETTINGS, w, dtype, T)
-                nq, nl = best("numpy", NUMPY_SETTINGS, w, dtype, T)
+            for rt in il.configs():
+                R, T = rt
+                have = (w, dtype, rt) in il_ms
+                ms = il_ms[(w, dtype, rt)] if have else float("nan")
+                # references and the roofline at as many cores as the ranks' threads
+                tq, tl = best("torch", TORCH_SETTINGS, w, dtype, R * T)
+                nq, nl = best("numpy", NUMPY_SETTINGS, w, dtype, R * T)
                 r = roof[w + (dtype,)]
-                rb = float(r["bound1_ms" if T == 1 else "bound2_ms"])
-                slope = il_slope[(w, dtype, T)] if have else float("nan")
-                rows.append([wl_name(w), dtype, str(T),
+                rb = float(r["bound1_ms" if R * T == 1 else "bound2_ms"])
+                slope = il_slope[(w, dtype, rt)] if have else float("nan")
+                rows.append([wl_name(w), dtype, str(R), str(T),
                              fmt(ms) if have else "n/a (no --float32)",
                              fmt(1e3 / ms, 4) if have else "n/a",
                              "%s (%s)" % (fmt(tq), tl), "%s (%s)" % (fmt(nq), nl),
                              fmt(tq / ms, 3) if have else "n/a", fmt(nq / ms, 3) if have else "n/a",
                              fmt(rb), fmt(ms / rb, 3) if have else "n/a",
                              fmt(slope) if have else "n/a"])
-                tsv.append([wl_name(w), dtype, T, ms, 1e3 / ms, tq, tl, nq, nl, tq / ms, nq / ms, rb, ms / rb,
-                            slope, il_D[(w, dtype, T)] if have else "", r["t_rng_ms"], r["t_blas_ms"]])
+                tsv.append([wl_name(w), dtype, R, T, ms, 1e3 / ms, tq, tl, nq, nl, tq / ms, nq / ms, rb, ms / rb,
+                            slope, il_D[(w, dtype, rt)] if have else "", r["t_rng_ms"], r["t_blas_ms"]])
 
     elapsed = time.perf_counter() - t_start
     load1 = os.getloadavg()
@@ -431,8 +457,8 @@ def main():
     print("other processes' CPU use during each phase (cores, of %d): %s" % (
         os.cpu_count(), ", ".join("%s %.2f" % (b[0], b[2]) for b in background)))
     print_table(head, rows)
-    print("initlab ms/draw: whole process (start, draws, output) / D, median of %d runs; in-process: slope between "
-          "runs of D and D/%d draws.\n"
+    print("initlab ms/draw: whole process (start, draws, output; with mpirun for ranks > 1) / D, median of %d runs; "
+          "in-process: slope between runs of D and D/%d draws.\n"
           "torch, numpy: in-process, the fastest of their settings using at most `threads` cores (t = "
           "torch.set_num_threads, ob = OPENBLAS_NUM_THREADS,\n"
           "2proc = two processes doing half the draws each). roofline: the 1-core bound for threads 1, the 2-core "
@@ -443,7 +469,7 @@ def main():
         f.write("# other processes' CPU use (cores): %s\n" % ", ".join("%s %.2f" % (b[0], b[2]) for b in background))
         for h in roof_hdr:
             f.write("# %s\n" % h.lstrip("# "))
-        f.write("\t".join(["workload", "dtype", "threads", "initlab_ms_per_draw", "initlab_draws_per_s",
+        f.write("\t".join(["workload", "dtype", "ranks", "threads", "initlab_ms_per_draw", "initlab_draws_per_s",
                            "torch_ms_per_draw", "torch_setting", "numpy_ms_per_draw", "numpy_setting",
                            "ratio_torch_initlab", "ratio_numpy_initlab", "roofline_ms_per_draw",
                            "initlab_over_roofline", "initlab_inprocess_ms_per_draw", "initlab_draws_per_run",
@@ -510,19 +536,19 @@ def main():
         if w not in workloads or not refs:
             continue
         tq, tl = best("torch", TORCH_SETTINGS, w, "float64", max(THREADS))
-        T = min(THREADS, key=lambda t: il_ms[(w, "float64", t)])
-        ratio = tq / il_ms[(w, "float64", T)]
+        T = min(THREADS, key=lambda t: il_ms[(w, "float64", (1, t))])
+        ratio = tq / il_ms[(w, "float64", (1, T))]
         print("target %s float64: torch/initlab >= %g: %.3g (torch %s ms/draw at %s; initlab %s ms/draw at %d "
-              "thread%s): %s" % (wl_name(w), goal, ratio, fmt(tq), tl, fmt(il_ms[(w, "float64", T)]), T, "s" if T > 1 else "",
+              "thread%s): %s" % (wl_name(w), goal, ratio, fmt(tq), tl, fmt(il_ms[(w, "float64", (1, T))]), T, "s" if T > 1 else "",
                                  "met" if ratio >= goal else "NOT MET"))
     for w, goal in ROOF_TARGETS.items():
         if w not in workloads:
             continue
-        T = min(THREADS, key=lambda t: il_ms[(w, "float64", t)])
+        T = min(THREADS, key=lambda t: il_ms[(w, "float64", (1, t))])
         rb = float(roof[w + ("float64",)]["bound2_ms"])
-        ratio = il_ms[(w, "float64", T)] / rb
+        ratio = il_ms[(w, "float64", (1, T))] / rb
         print("target %s float64: initlab / 2-core roofline <= %g: %.3g (initlab %s ms/draw at %d thread%s, bound "
-              "%s ms/draw): %s" % (wl_name(w), goal, ratio, fmt(il_ms[(w, "float64", T)]), T, "s" if T > 1 else "", fmt(rb),
+              "%s ms/draw): %s" % (wl_name(w), goal, ratio, fmt(il_ms[(w, "float64", (1, T))]), T, "s" if T > 1 else "", fmt(rb),
                                    "met" if ratio <= goal else "NOT MET"))
     print("written: %s/bench.tsv, roofline.tsv, raw.tsv%s" % (a.out, ", settings.tsv, check.tsv" if refs else ""))
     return status

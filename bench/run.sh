@@ -15,4 +15,9 @@ if ! "$PY" -c 'import numpy, torch' 2>/dev/null; then
     echo "bench: $PY cannot import numpy and torch; run 'sh .ci/deps.sh bench' (python3-numpy, python3-torch)" >&2
     exit 1
 fi
+# The MPI build (make MPI=1), when it exists and mpirun is there, adds rows of 2 ranks x 1 thread.
+MPI_INITLAB=${MPI_INITLAB:-build-mpi/initlab}
+if [ -x "$MPI_INITLAB" ] && command -v mpirun >/dev/null 2>&1; then
+    set -- --mpi "$MPI_INITLAB" "$@"
+fi
 exec "$PY" bench/bench.py --initlab "$BUILD/initlab" --roofline "$BUILD/bench/roofline" --out out/bench "$@"

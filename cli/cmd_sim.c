@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "compare.h"
 #include "mc.h"
+#include "mpi_ranks.h"
 #include "netopts.h"
 #include "parse.h"
 #include "plot.h"
@@ -299,7 +300,9 @@ static double net_dropout_p(const il_net *net)
     return 0.0;
 }
 
-int cmd_sim(int argc, char **argv)
+/* The command on one rank (the only one without MPI): every rank parses the same options and makes the same
+ * checks; rank 0 then reads and writes the files while the others compute their parts of the draws. */
+static int sim_rank(il_mpi *m, int argc, char **argv)
 {
     static il_cmdopts o;
     static il_net net;
@@ -389,7 +392,9 @@ int cmd_sim(int argc, char **argv)
     il_params_add(&ps, "se", 0, "%s", cfg.fixed_net ? "across input batches of one network (conditional)"
                                                   : "across independent networks");
     cfg.net = &net;
-    if (batch_auto && (rc = plan_batch(&cfg, &ps, batch_param, &net))) {
+    /* the pilot runs are timed: rank 0 chooses for every rank */
+    if (batch_auto && (rc = il_mpi_share(m, m->rank == 0 ? plan_batch(&cfg, &ps, batch_param, &net) : 0,
+                                         &cfg.batch))) {
         il_net_release(&net);
         return rc;
     }
@@ -471,6 +476,9 @@ int cmd_sim(int argc, char **argv)
         }
     }
 
+    /* From here on, a check may fail on one rank only (memory, files): every exit before the run goes
+     * through il_mpi_prepare, which tells every rank whether all are ready. */
+    int agreed = 0;
     size_t need = il_mc_memory(&cfg), have = il_machine_memory();
     if (need == SIZE_MAX || (have && need > have / 10 * 9)) {
         rc = il_usage_error(CMD, "the run needs about %.3g GiB of memory, more than this machine's %.3g GiB; reduce "
@@ -499,6 +507,15 @@ int cmd_sim(int argc, char **argv)
     rstate.fingerprint = fingerprint;
     cfg.progress = on_group;
     cfg.progress_ctx = &rstate;
+    if (m->rank != 0) {
+        /* another rank: its parts of the draws, no files */
+        agreed = 1;
+        if (!(rc = il_mpi_prepare(m, CMD, &cfg, 0))) {
+            catch_signals();
+            il_mpi_run(m, &cfg, NULL, &interrupted);
+        }
+        goto early;
+    }
 
     il_mc_result res;
     il_outfile out;
@@ -541,9 +558,12 @@ int cmd_sim(int argc, char **argv)
         il_mc_result_release(&res);
         goto early;
     }
+    agreed = 1;
+    if ((rc = il_mpi_prepare(m, CMD, &cfg, 0)))
+        goto done;
     cfg.stop = &interrupted;
     catch_signals();
-    st = il_mc_run(&cfg, &res);
+    st = il_mpi_run(m, &cfg, &res, &interrupted);
     int partial = st == IL_EINTR;
     if (rstate.ckpt && (st == IL_OK || partial) && save_checkpoint(rstate.ckpt, &res, fingerprint) != 0)
         fprintf(stderr, "initlab sim: cannot write --checkpoint '%s': %s\n", rstate.ckpt, strerror(errno));
@@ -614,9 +634,19 @@ done:
         il_outfile_abort(&out);
     il_mc_result_release(&res);
 early:
+    if (!agreed)
+        rc = il_mpi_prepare(m, CMD, &cfg, rc);
     il_claim_free(claim);
     free(claim_values);
     free(th);
     il_net_release(&net);
     return rc;
+}
+
+int cmd_sim(int argc, char **argv)
+{
+    il_mpi m;
+    il_mpi_init(&m, &argc, &argv);
+    int rc = sim_rank(&m, argc, argv);
+    return il_mpi_finalize(&m, rc);
 }

@@ -1,5 +1,5 @@
-/* mc.c: the Monte Carlo driver: draws in groups, computed in parallel into per-draw slots and
- * reduced in draw order. */
+/* mc.c: the Monte Carlo driver: draws in groups, computed in parallel into per-draw records (here, or by
+ * other processes through il_mc_remote) and accumulated in draw order. */
 #include "mc.h"
 
 #include <cblas.h>
@@ -30,7 +30,14 @@ void il_mc_cfg_default(il_mc_cfg *cfg)
     cfg->cov_limit = IL_MC_COV_LIMIT_DEFAULT;
 }
 
-/* One draw's statistics for every layer (and point). */
+/* A draw's record: one contiguous run of il_mc_engine_record_doubles doubles, so that records can be
+ * computed anywhere (another thread, another process) and accumulated later in draw order:
+ *   [0, sd)                          every unit's mvec and sec (slot_layout: pre layers, then post layers)
+ *   [sd, sd + units * REC_SCALARS)   every unit's scalars (pack_scalars)
+ *   [sd + units * REC_SCALARS]       the draw's il_status, then its bad layer (small integers, exact) */
+enum { REC_SCALARS = 10 };
+
+/* One thread's view of the draw it computes: its per-layer records point into the draw's record. */
 typedef struct {
     il_layer_draw *pre, *post;
     double *store;
@@ -53,6 +60,12 @@ static size_t slot_doubles(const il_net *net, const size_t *widths, size_t cov_l
     return want_post ? 2 * n : n;
 }
 
+static size_t record_doubles(const il_net *net, const size_t *widths, size_t cov_limit, int want_post)
+{
+    size_t units = (want_post ? 2 : 1) * il_net_layers(net);
+    return slot_doubles(net, widths, cov_limit, want_post) + units * REC_SCALARS + 2;
+}
+
 /* Scratch of one thread for the full matrices: the largest il_layer_draw_scratch_doubles over full layers. */
 static size_t scratch_doubles(const size_t *widths, size_t L, size_t cov_limit)
 {
@@ -69,8 +82,7 @@ static size_t group_size(const il_mc_cfg *cfg)
     size_t *widths = malloc((L + 1) * sizeof *widths);
     if (widths) {
         il_net_widths(cfg->net, widths);
-        per = slot_doubles(cfg->net, widths, cfg->cov_limit, cfg->want_post) * sizeof(double) +
-              (cfg->want_post ? 2 : 1) * L * sizeof(il_layer_draw) + sizeof(slot);
+        per = record_doubles(cfg->net, widths, cfg->cov_limit, cfg->want_post) * sizeof(double);
         free(widths);
     }
     size_t T = (size_t)cfg->threads, k = IL_MC_SLOT_BUDGET / (T * per);
@@ -104,8 +116,8 @@ size_t il_mc_memory(const il_mc_cfg *cfg)
         /* overflow-safe: full matrices are only kept for widths <= cov_limit */
         total = add_sz(total, mul_sz(cfg->want_post ? 2 : 1, il_layer_acc_bytes(widths[l], full)));
     }
-    size_t sd = slot_doubles(net, widths, cfg->cov_limit, cfg->want_post);
-    total = add_sz(total, mul_sz(mul_sz(group_size(cfg), sd), sizeof(double)));
+    size_t rd = record_doubles(net, widths, cfg->cov_limit, cfg->want_post);
+    total = add_sz(total, mul_sz(mul_sz(group_size(cfg), rd), sizeof(double)));
     size_t nthreads = (size_t)cfg->threads + (cfg->fixed_net ? 1 : 0);
     size_t nmx = il_net_max_width(net);
     size_t per_thread = add_sz(mul_sz(2, scratch_doubles(widths, L, cfg->cov_limit)),
@@ -357,21 +369,198 @@ static il_status exact_draw(const il_net *net, il_net_ws *ws, exact_ws *e, slot 
     return IL_OK;
 }
 
-/* Pushes draws 0..n-1 of the group into the accumulator of unit u (layer u % L, pre or post), in draw
- * order, and mirrors its matrix: units are independent, so they are reduced in parallel. */
-static void reduce_unit(const slot *slots, size_t n, il_mc_result *res, size_t u)
+/* ---- the engine: per-draw records, computed in parallel, accumulated in draw order -------------------- */
+
+struct il_mc_engine {
+    il_mc_cfg cfg;
+    size_t L, units, T;
+    size_t sd, rec;       /* doubles of a record's layer data, of the whole record */
+    size_t cap;           /* draws per il_mc_engine_compute */
+    size_t sc, tsz, nmx;  /* matrix scratch, per-thread scratch (doubles), the widest layer */
+    size_t *widths;       /* L + 1 */
+    size_t *uoff;         /* units: offset of each unit's mvec in a record */
+    il_net_ws **ws;       /* T */
+    il_net_ws *fixed;
+    double *scratch;      /* T x tsz */
+    slot *views;          /* T */
+    il_layer_draw *views_mem;
+    double *records;      /* cap x rec */
+};
+
+static void pack_scalars(double *p, const il_layer_draw *d)
 {
-    size_t L = res->layers, l = u % L;
-    int post = u >= L;
-    il_layer_acc *a = post ? &res->post[l] : &res->pre[l];
-    for (size_t k = 0; k < n; k++) {
-        const il_layer_draw *d = post ? &slots[k].post[l] : &slots[k].pre[l];
-        if (a->full)
-            il_layer_acc_push_upper(a, d);
-        else
-            il_layer_acc_push(a, d);
+    p[0] = d->mbar, p[1] = d->q, p[2] = d->m4, p[3] = d->within, p[4] = d->offdiag;
+    p[5] = d->mpow[0], p[6] = d->mpow[1], p[7] = d->mpow[2], p[8] = d->mpow[3], p[9] = d->mpair;
+}
+
+static void unpack_scalars(il_layer_draw *d, const double *p)
+{
+    d->mbar = p[0], d->q = p[1], d->m4 = p[2], d->within = p[3], d->offdiag = p[4];
+    d->mpow[0] = p[5], d->mpow[1] = p[6], d->mpow[2] = p[7], d->mpow[3] = p[8], d->mpair = p[9];
+}
+
+static il_status rec_status(const il_mc_engine *e, const double *r)
+{
+    return (il_status)(int)r[e->sd + e->units * REC_SCALARS];
+}
+
+/* The checks il_mc_run makes before it starts. */
+static il_status check_cfg(const il_mc_cfg *cfg)
+{
+    char err[256];
+    if (cfg->draws < 1 || cfg->threads < 1 || cfg->cov_limit > 4096)
+        return IL_EINVAL;
+    IL_TRY(il_net_check(cfg->net, cfg->batch, err, sizeof err));
+    if (cfg->exact && (cfg->fixed_net || cfg->float32 || !il_mc_exact_supported(cfg->net, err, sizeof err)))
+        return IL_EINVAL;
+    return IL_OK;
+}
+
+void il_mc_engine_free(il_mc_engine *e)
+{
+    if (!e)
+        return;
+    if (e->ws)
+        for (size_t t = 0; t < e->T; t++)
+            il_net_ws_free(e->ws[t]);
+    il_net_ws_free(e->fixed);
+    free(e->ws);
+    free(e->scratch);
+    free(e->records);
+    free(e->views_mem);
+    free(e->views);
+    free(e->uoff);
+    free(e->widths);
+    free(e);
+}
+
+il_status il_mc_engine_alloc(const il_mc_cfg *cfg, il_mc_engine **out)
+{
+    *out = NULL;
+    IL_TRY(check_cfg(cfg));
+    il_mc_engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return IL_ENOMEM;
+    il_status rc = IL_ENOMEM;
+    const il_net *net = cfg->net;
+    e->cfg = *cfg;
+    e->L = il_net_layers(net);
+    e->units = cfg->want_post ? 2 * e->L : e->L;
+    e->T = (size_t)cfg->threads;
+    e->cap = group_size(cfg);
+    e->widths = malloc((e->L + 1) * sizeof *e->widths);
+    e->uoff = malloc(e->units * sizeof *e->uoff);
+    e->views = calloc(e->T, sizeof *e->views);
+    e->views_mem = calloc(e->T * e->units, sizeof *e->views_mem);
+    e->ws = calloc(e->T, sizeof *e->ws);
+    if (!e->widths || !e->uoff || !e->views || !e->views_mem || !e->ws)
+        goto done;
+    il_net_widths(net, e->widths);
+    e->sd = slot_doubles(net, e->widths, cfg->cov_limit, cfg->want_post);
+    e->rec = record_doubles(net, e->widths, cfg->cov_limit, cfg->want_post);
+    for (size_t u = 0, off = 0; u < e->units; u++) {
+        e->uoff[u] = off;
+        off += layer_doubles(e->widths[u % e->L + 1], cfg->cov_limit);
     }
-    il_layer_acc_mirror(a);
+    e->sc = scratch_doubles(e->widths, e->L, cfg->cov_limit);
+    e->nmx = il_net_max_width(net);
+    /* the exact estimator's workspace instead of the stash of a pending layer */
+    size_t stash_n = cfg->exact ? 4 * e->nmx + 3 * e->nmx * e->nmx : cfg->batch * e->nmx;
+    e->tsz = 2 * e->sc + stash_n;
+    e->records = malloc(e->cap * e->rec * sizeof *e->records);
+    e->scratch = malloc(e->T * e->tsz * sizeof *e->scratch);
+    if (!e->records || !e->scratch)
+        goto done;
+    for (size_t t = 0; t < e->T; t++) {
+        e->views[t].pre = e->views_mem + t * e->units;
+        e->views[t].post = cfg->want_post ? e->views[t].pre + e->L : NULL;
+        if (!(e->ws[t] = cfg->float32 ? il_net_ws_alloc_f32(net, cfg->batch) : il_net_ws_alloc(net, cfg->batch)))
+            goto done;
+    }
+    if (cfg->fixed_net) {
+        il_rng r;
+        if (!(e->fixed = il_net_ws_alloc(net, 1)))
+            goto done;
+        il_rng_seed_draw(&r, cfg->seed, IL_MC_FIXED_STREAM);
+        if ((rc = il_net_draw_weights(net, e->fixed, &r)) != IL_OK)
+            goto done;
+        for (size_t t = 0; t < e->T; t++)
+            il_net_copy_weights(net, e->fixed, e->ws[t]);
+    }
+    rc = IL_OK;
+done:
+    if (rc != IL_OK)
+        il_mc_engine_free(e);
+    else
+        *out = e;
+    return rc;
+}
+
+il_status il_mc_engine_shape(const il_mc_cfg *cfg, size_t *capacity, size_t *record)
+{
+    IL_TRY(check_cfg(cfg));
+    size_t L = il_net_layers(cfg->net);
+    size_t *widths = malloc((L + 1) * sizeof *widths);
+    if (!widths)
+        return IL_ENOMEM;
+    il_net_widths(cfg->net, widths);
+    *record = record_doubles(cfg->net, widths, cfg->cov_limit, cfg->want_post);
+    *capacity = group_size(cfg);
+    free(widths);
+    return IL_OK;
+}
+
+size_t il_mc_engine_capacity(const il_mc_engine *e)
+{
+    return e->cap;
+}
+
+size_t il_mc_engine_record_doubles(const il_mc_engine *e)
+{
+    return e->rec;
+}
+
+double *il_mc_engine_records(il_mc_engine *e)
+{
+    return e->records;
+}
+
+/* One draw, on thread t, into its record r. */
+static void compute_one(il_mc_engine *e, int t, size_t draw, double *r)
+{
+    const il_mc_cfg *cfg = &e->cfg;
+    const il_net *net = cfg->net;
+    il_net_ws *w = e->ws[t];
+    double *sk = e->scratch + (size_t)t * e->tsz;
+    slot *s = &e->views[t];
+    s->store = r;
+    s->bad_layer = 0;
+    slot_layout(s, e->widths, e->L, cfg->cov_limit, cfg->want_post);
+    il_rng rng;
+    il_rng_seed_draw(&rng, cfg->seed, (uint64_t)draw);
+    visit_ctx vc = {s, cfg->cov_limit, {sk, sk + e->sc}, sk + 2 * e->sc, {0}, 0, 0};
+    if (cfg->exact) {
+        size_t nmx = e->nmx;
+        double *q = sk + 2 * e->sc;
+        exact_ws x = {q, q + nmx, q + 2 * nmx, q + 2 * nmx + nmx * nmx, q + 2 * nmx + 2 * nmx * nmx,
+                      q + 2 * nmx + 3 * nmx * nmx};
+        s->rc = il_net_draw_weights(net, w, &rng);
+        if (s->rc == IL_OK)
+            s->rc = exact_draw(net, w, &x, s, cfg->want_post, cfg->cov_limit);
+    } else if (cfg->float32)
+        s->rc = cfg->fixed_net ? il_net_forward_f32(net, w, &rng, cfg->want_post, visit_layer, &vc, &s->bad_layer)
+                               : il_net_draw_forward_f32(net, w, &rng, cfg->want_post, visit_layer, &vc,
+                                                         &s->bad_layer);
+    else if (cfg->fixed_net)
+        s->rc = il_net_forward(net, w, &rng, cfg->want_post, visit_layer, &vc, &s->bad_layer);
+    else
+        s->rc = il_net_draw_forward(net, w, &rng, cfg->want_post, visit_layer, &vc, &s->bad_layer);
+    visit_flush(&vc);
+    double *tail = r + e->sd;
+    for (size_t u = 0; u < e->units; u++)
+        pack_scalars(tail + u * REC_SCALARS, u < e->L ? &s->pre[u] : &s->post[u - e->L]);
+    tail[e->units * REC_SCALARS] = (double)s->rc;
+    tail[e->units * REC_SCALARS + 1] = (double)s->bad_layer;
 }
 
 /* Draws per grab of the dynamic schedule: small enough that a thread descheduled by other load does not
@@ -382,122 +571,138 @@ static int dyn_chunk(size_t n, size_t T)
     return c < 1 ? 1 : c > 16 ? 16 : (int)c;
 }
 
+/* Inside a parallel region of e->T threads: draws first..first+n-1 into records[0..n-1], in any order on
+ * any thread (each depends only on its index). */
+static void compute_draws(il_mc_engine *e, size_t first, size_t n, double *records)
+{
+    const int t = omp_get_thread_num(), chunk = dyn_chunk(n, e->T);
+#pragma omp for schedule(dynamic, chunk)
+    for (size_t k = 0; k < n; k++)
+        compute_one(e, t, first + k, records + k * e->rec);
+}
+
+void il_mc_engine_compute(il_mc_engine *e, size_t first, size_t n, double *records)
+{
+#pragma omp parallel num_threads(e->cfg.threads)
+    compute_draws(e, first, n, records);
+}
+
+/* The number of leading records of n without a failed draw. */
+static size_t leading_ok(const il_mc_engine *e, const double *records, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (rec_status(e, records + k * e->rec) != IL_OK)
+            return k;
+    return n;
+}
+
+/* Pushes records 0..n-1 into the accumulator of unit u (layer u % L, pre or post), in draw order, and
+ * mirrors its matrix. */
+static void reduce_unit(const il_mc_engine *e, const double *records, size_t n, il_mc_result *res, size_t u)
+{
+    size_t L = e->L, l = u % L, width = e->widths[l + 1];
+    il_layer_acc *a = u >= L ? &res->post[l] : &res->pre[l];
+    il_layer_draw d;
+    for (size_t k = 0; k < n; k++) {
+        const double *r = records + k * e->rec;
+        d.mvec = (double *)r + e->uoff[u];
+        d.sec = d.mvec + width;
+        unpack_scalars(&d, r + e->sd + u * REC_SCALARS);
+        if (a->full)
+            il_layer_acc_push_upper(a, &d);
+        else
+            il_layer_acc_push(a, &d);
+    }
+    il_layer_acc_mirror(a);
+}
+
+/* Inside a parallel region: accumulates the leading records of n that have no failed draw, each unit in
+ * draw order, one unit per thread at a time (units are independent); returns their number. Every thread
+ * finds the first failed draw for itself (a scan of n flags, no barrier). */
+static size_t reduce_draws(const il_mc_engine *e, const double *records, size_t n, il_mc_result *res)
+{
+    size_t ok = leading_ok(e, records, n);
+#pragma omp for schedule(dynamic, 1)
+    for (size_t u = 0; u < e->units; u++)
+        reduce_unit(e, records, ok, res, u);
+    return ok;
+}
+
+/* After reduce_draws stopped at record ok of a part that starts at draw first: the failure. */
+static il_status note_failure(const il_mc_engine *e, const double *records, size_t ok, size_t first,
+                              il_mc_result *res)
+{
+    const double *r = records + ok * e->rec;
+    res->bad_layer = (size_t)r[e->sd + e->units * REC_SCALARS + 1];
+    res->bad_draw = first + ok;
+    return rec_status(e, r);
+}
+
 il_status il_mc_run(const il_mc_cfg *cfg, il_mc_result *res)
 {
-    char err[256];
-    const il_net *net = cfg->net;
-    if (cfg->draws < 1 || cfg->threads < 1 || cfg->cov_limit > 4096)
+    il_mc_engine *e;
+    IL_TRY(il_mc_engine_alloc(cfg, &e));
+    const il_mc_remote *rem = cfg->remote;
+    const size_t T = e->T, parts = rem && rem->parts > 1 ? rem->parts : 1;
+    /* a group is split into parts, each at most one engine's capacity (here and on the remote side) */
+    size_t per_part = rem && rem->part_cap < e->cap ? rem->part_cap : e->cap, G = parts * per_part;
+    if (per_part < 1) {
+        il_mc_engine_free(e);
         return IL_EINVAL;
-    IL_TRY(il_net_check(net, cfg->batch, err, sizeof err));
-    if (cfg->exact && (cfg->fixed_net || cfg->float32 || !il_mc_exact_supported(net, err, sizeof err)))
-        return IL_EINVAL;
-    const size_t L = il_net_layers(net), G = group_size(cfg), T = (size_t)cfg->threads;
-    il_status rc = IL_ENOMEM;
-    size_t *widths = malloc((L + 1) * sizeof *widths);
-    slot *slots = calloc(G, sizeof *slots);
-    il_net_ws **ws = calloc(T, sizeof *ws);
-    il_net_ws *fixed = NULL;
-    il_layer_draw *draws_mem = NULL;
-    double *store = NULL, *scratch = NULL;
-    if (!widths || !slots || !ws)
-        goto done;
-    il_net_widths(net, widths);
-    size_t sd = slot_doubles(net, widths, cfg->cov_limit, cfg->want_post);
-    size_t per = cfg->want_post ? 2 * L : L, sc = scratch_doubles(widths, L, cfg->cov_limit);
-    size_t nmx = il_net_max_width(net);
-    size_t stash_n = cfg->exact ? 4 * nmx + 3 * nmx * nmx : cfg->batch * nmx; /* the exact estimator's instead */
-    size_t tsz = 2 * sc + stash_n; /* per thread */
-    draws_mem = calloc(G * per, sizeof *draws_mem);
-    store = malloc(G * sd * sizeof *store);
-    scratch = malloc(T * tsz * sizeof *scratch);
-    if (!draws_mem || !store || !scratch)
-        goto done;
-    for (size_t g = 0; g < G; g++) {
-        slots[g].pre = draws_mem + g * per;
-        slots[g].post = cfg->want_post ? slots[g].pre + L : NULL;
-        slots[g].store = store + g * sd;
-        slot_layout(&slots[g], widths, L, cfg->cov_limit, cfg->want_post);
     }
-    for (size_t t = 0; t < T; t++)
-        if (!(ws[t] = cfg->float32 ? il_net_ws_alloc_f32(net, cfg->batch) : il_net_ws_alloc(net, cfg->batch)))
-            goto done;
-    if (cfg->fixed_net) {
-        il_rng r;
-        if (!(fixed = il_net_ws_alloc(net, 1)))
-            goto done;
-        il_rng_seed_draw(&r, cfg->seed, IL_MC_FIXED_STREAM);
-        if ((rc = il_net_draw_weights(net, fixed, &r)) != IL_OK)
-            goto done;
-        for (size_t t = 0; t < T; t++)
-            il_net_copy_weights(net, fixed, ws[t]);
-    }
-
-    rc = IL_OK;
+    G = G < cfg->draws ? G : cfg->draws;
+    il_status rc = IL_OK;
     size_t done_draws = res->draws_done;
-    const size_t units = cfg->want_post ? 2 * L : L, start_draws = done_draws;
-    size_t g_cur = T * IL_MC_SLOTS_START < G ? T * IL_MC_SLOTS_START : G;
+    const size_t start_draws = done_draws;
+    size_t g_cur = parts * T * IL_MC_SLOTS_START < G ? parts * T * IL_MC_SLOTS_START : G;
     int halt = 0;
     while (done_draws < cfg->draws && !halt) {
         size_t n = cfg->draws - done_draws < g_cur ? cfg->draws - done_draws : g_cur;
         double t0 = omp_get_wtime();
-        size_t base = done_draws, n_ok = n;
-        const int chunk = dyn_chunk(n, T);
-        /* Draws in any order on any thread (each depends only on its index), then the accumulators, each
-         * fed in draw order, one unit per thread at a time. */
+        size_t base = done_draws, n_ok = 0, n0 = n / parts;
+        if (parts > 1)
+            rem->assign(rem->ctx, base, n);
+        /* part 0, here: the draws, then the accumulators, in one parallel region */
 #pragma omp parallel num_threads(cfg->threads)
         {
-            const int t = omp_get_thread_num();
-            il_net_ws *w = ws[t];
-            double *sk = scratch + (size_t)t * tsz;
-#pragma omp for schedule(dynamic, chunk)
-            for (size_t k = 0; k < n; k++) {
-                slot *s = &slots[k];
-                il_rng r;
-                il_rng_seed_draw(&r, cfg->seed, (uint64_t)(base + k));
-                visit_ctx vc = {s, cfg->cov_limit, {sk, sk + sc}, sk + 2 * sc, {0}, 0, 0};
-                if (cfg->exact) {
-                    double *q = sk + 2 * sc;
-                    exact_ws e = {q, q + nmx, q + 2 * nmx, q + 2 * nmx + nmx * nmx, q + 2 * nmx + 2 * nmx * nmx,
-                                  q + 2 * nmx + 3 * nmx * nmx};
-                    s->rc = il_net_draw_weights(net, w, &r);
-                    if (s->rc == IL_OK)
-                        s->rc = exact_draw(net, w, &e, s, cfg->want_post, cfg->cov_limit);
-                } else if (cfg->float32)
-                    s->rc = cfg->fixed_net
-                                ? il_net_forward_f32(net, w, &r, cfg->want_post, visit_layer, &vc, &s->bad_layer)
-                                : il_net_draw_forward_f32(net, w, &r, cfg->want_post, visit_layer, &vc,
-                                                          &s->bad_layer);
-                else if (cfg->fixed_net)
-                    s->rc = il_net_forward(net, w, &r, cfg->want_post, visit_layer, &vc, &s->bad_layer);
-                else
-                    s->rc = il_net_draw_forward(net, w, &r, cfg->want_post, visit_layer, &vc, &s->bad_layer);
-                visit_flush(&vc);
-            }
-            /* every thread finds the first failed draw for itself (a scan of n flags, no barrier); the draws
-             * before it are accumulated */
-            size_t ok = n;
-            for (size_t k = 0; k < n; k++)
-                if (slots[k].rc != IL_OK) {
-                    ok = k;
-                    break;
-                }
-#pragma omp for schedule(dynamic, 1)
-            for (size_t u = 0; u < units; u++)
-                reduce_unit(slots, ok, res, u);
+            compute_draws(e, base, n0, e->records);
+            size_t ok = reduce_draws(e, e->records, n0, res);
 #pragma omp master
             n_ok = ok;
+        }
+        if (n_ok < n0) {
+            rc = note_failure(e, e->records, n_ok, base, res);
+            halt = 1;
+        }
+        /* the other parts, in order: each is fetched (all of them, so that nothing is left in flight) and
+         * accumulated unless an earlier draw failed */
+        for (size_t p = 1; p < parts; p++) {
+            size_t first = base + n * p / parts, np = base + n * (p + 1) / parts - first;
+            const double *recs = rem->fetch(rem->ctx, p);
+            if (!recs) {
+                rc = halt ? rc : IL_EIO;
+                halt = 1;
+            }
+            if (halt || np == 0)
+                continue;
+            size_t ok = 0;
+#pragma omp parallel num_threads(cfg->threads)
+            {
+                size_t k = reduce_draws(e, recs, np, res);
+#pragma omp master
+                ok = k;
+            }
+            n_ok += ok;
+            if (ok < np) {
+                rc = note_failure(e, recs, ok, first, res);
+                halt = 1;
+            }
         }
         done_draws += n_ok;
         if (omp_get_wtime() - t0 < IL_MC_GROUP_SECONDS) {
             size_t next = done_draws - start_draws;
             next = next > g_cur ? next : g_cur;
             g_cur = next < G ? next : G;
-        }
-        if (n_ok < n) {
-            rc = slots[n_ok].rc;
-            res->bad_layer = slots[n_ok].bad_layer;
-            res->bad_draw = base + n_ok;
-            halt = 1;
         }
         res->draws_done = done_draws;
         if (cfg->progress)
@@ -507,18 +712,7 @@ il_status il_mc_run(const il_mc_cfg *cfg, il_mc_result *res)
             halt = 1;
         }
     }
-
-done:
-    if (ws)
-        for (size_t t = 0; t < T; t++)
-            il_net_ws_free(ws[t]);
-    il_net_ws_free(fixed);
-    free(ws);
-    free(scratch);
-    free(store);
-    free(draws_mem);
-    free(slots);
-    free(widths);
+    il_mc_engine_free(e);
     return rc;
 }
 

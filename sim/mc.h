@@ -20,6 +20,23 @@
 #define IL_MC_FIXED_STREAM UINT64_MAX
 #define IL_MC_COV_LIMIT_DEFAULT 64
 
+/* Draws computed elsewhere, e.g. by other processes (cli/mpi_ranks.c does it with MPI). Each group of n draws
+ * from draw base is split into `parts` contiguous parts, part p being draws base + n p / parts up to (not
+ * including) base + n (p + 1) / parts. il_mc_run computes part 0 itself and calls assign once per group,
+ * before it; the remote side computes every other part with an il_mc_engine of the same configuration
+ * (il_mc_engine_compute, whose records are bit for bit the ones il_mc_run would compute), and fetch
+ * hands part p's records over, for p = 1, ..., parts - 1 in order, every part of every assigned group
+ * (NULL: failed; the run ends with IL_EIO). The records are accumulated in draw order, as in one process,
+ * so the result is bit-identical to a run without remote parts. fetch may set *cfg->stop to ask for a
+ * stop (a signal that reached the remote side). */
+typedef struct {
+    size_t parts;    /* >= 1; 1: everything is computed here and the callbacks are not called */
+    size_t part_cap; /* the most draws a remote part may hold (the smallest remote il_mc_engine_capacity) */
+    void *ctx;
+    void (*assign)(void *ctx, size_t base, size_t n);
+    const double *(*fetch)(void *ctx, size_t part); /* valid until the next call */
+} il_mc_remote;
+
 typedef struct {
     const il_net *net;
     size_t draws;        /* D >= 1 */
@@ -45,6 +62,8 @@ typedef struct {
      * of averages over a batch of inputs; as if batch were infinite. Draw i is the same network as in the
      * sampling mode; the standard errors are across networks only. Not with fixed_net or float32. */
     int exact;
+    /* Optional: parts of every group computed elsewhere (il_mc_remote); NULL: all here. */
+    const il_mc_remote *remote;
 } il_mc_cfg;
 
 typedef struct {
@@ -96,5 +115,26 @@ il_status il_mc_plan_batch(const il_mc_cfg *cfg, size_t layer, int post, size_t 
  * Returns IL_OK; IL_EINVAL for an invalid cfg (il_net_check); IL_ENOMEM; IL_ENUMERIC with
  * res->bad_layer and bad_draw set (draws before bad_draw are accumulated); IL_EINTR if stopped. */
 il_status il_mc_run(const il_mc_cfg *cfg, il_mc_result *res);
+
+/* The engine under il_mc_run, for the remote side of an il_mc_remote: it computes per-draw records (every
+ * layer's statistics of one draw, il_mc_engine_record_doubles doubles each, laid out as il_mc_run expects
+ * them from fetch) for ranges of draws, with cfg->threads threads; cfg->remote, progress and stop are
+ * ignored.
+ * il_mc_engine_alloc: the workspaces for cfg (checked as by il_mc_run: IL_EINVAL; IL_ENOMEM) into *out.
+ * il_mc_engine_capacity: the most draws one il_mc_engine_compute may take (il_mc_run's group per part).
+ * il_mc_engine_records: the engine's own buffer of capacity records.
+ * il_mc_engine_compute: draws first, ..., first + n - 1 (n <= capacity) into records[0 .. n x record).
+ *   A draw that fails (IL_ENUMERIC) is marked in its record; il_mc_run reports the first.
+ * il_mc_engine_free: NULL does nothing.
+ * il_mc_engine_shape: the capacity and record size an engine for cfg would have, without allocating it
+ *   (IL_EINVAL as il_mc_engine_alloc). */
+typedef struct il_mc_engine il_mc_engine;
+il_status il_mc_engine_alloc(const il_mc_cfg *cfg, il_mc_engine **out);
+size_t il_mc_engine_capacity(const il_mc_engine *e);
+size_t il_mc_engine_record_doubles(const il_mc_engine *e);
+double *il_mc_engine_records(il_mc_engine *e);
+void il_mc_engine_compute(il_mc_engine *e, size_t first, size_t n, double *records);
+void il_mc_engine_free(il_mc_engine *e);
+il_status il_mc_engine_shape(const il_mc_cfg *cfg, size_t *capacity, size_t *record);
 
 #endif
