@@ -30,27 +30,7 @@ REQUIRED_COLUMNS="activation p kind verdict criterion pathwise_max_diff ks_p cou
 # Small runs: 3000 inputs per pool keep each run well under a second.
 SMALL="--samples 3000 --seed 7"
 
-n=0
-nfail=0
-ok() {
-    n=$((n + 1))
-    echo "ok $n - $1"
-}
-not_ok() {
-    n=$((n + 1))
-    nfail=$((nfail + 1))
-    echo "not ok $n - $1"
-    shift
-    for d in "$@"; do
-        printf '#     %s\n' "$d"
-    done
-}
-finish() {
-    echo "1..$n"
-    [ "$nfail" -eq 0 ] && echo "# all $n checks passed" || echo "# $nfail of $n checks failed"
-    [ "$nfail" -eq 0 ]
-    exit $?
-}
+. "$(dirname "$0")/lib/tap.sh"
 
 if [ ! -x "$INITLAB" ]; then
     not_ok "$INITLAB is an executable (make build/initlab)"
@@ -62,67 +42,8 @@ trap 'rm -rf "$TMP"' EXIT
 trap 'exit 1' HUP INT TERM
 WORK=$TMP/work
 
-# run ARGS...: initlab in a fresh, empty $WORK; sets st, and the files $TMP/out and $TMP/err.
-run() {
-    rm -rf "$WORK" && mkdir "$WORK" || exit 1
-    (cd "$WORK" && exec "$INITLAB" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null)
-    st=$?
-}
-
-# Judges: 0 if the last run passes, else 1 with the reason in $why.
-status_is() {
-    why="exit status $st, expected $1"
-    [ "$st" -eq "$1" ]
-}
-stderr_names() {
-    lines=$(wc -l <"$TMP/err")
-    line=$(head -n 1 "$TMP/err")
-    why="stderr has $lines line(s), expected one naming: $1"
-    [ "$lines" -eq 1 ] && [ "$(wc -c <"$TMP/err")" -eq $((${#line} + 1)) ] || return 1
-    case $line in
-    "initlab commute"*) ;;
-    *) why="stderr does not start with 'initlab commute': $line"; return 1 ;;
-    esac
-    case $line in
-    *"(null)"*) why="stderr prints a null string"; return 1 ;;
-    esac
-    rest=$1
-    while [ -n "$rest" ]; do
-        sub=${rest%% & *}
-        if [ "$sub" = "$rest" ]; then rest=; else rest=${rest#* & }; fi
-        case $line in
-        *"$sub"*) ;;
-        *) why="stderr does not mention '$sub': $line"; return 1 ;;
-        esac
-    done
-}
-stderr_empty() {
-    why="stderr: $(head -c 300 "$TMP/err")"
-    [ ! -s "$TMP/err" ]
-}
-stdout_empty() {
-    why="$(wc -c <"$TMP/out") bytes on stdout"
-    [ ! -s "$TMP/out" ]
-}
-work_empty() {
-    left=$(ls -A "$WORK")
-    why="left in the directory: $(echo $left)"
-    [ -z "$left" ]
-}
-show() {
-    printf '#     got exit status %s\n' "$st"
-    head -n 3 "$TMP/err" | sed 's/^/#     stderr: /'
-}
-check() {
-    desc=$1
-    shift
-    if "$@"; then
-        ok "$desc"
-    else
-        not_ok "$desc" "$why"
-        show
-    fi
-}
+IL_CMD="initlab commute"
+. "$(dirname "$0")/lib/judges.sh"
 
 # ---- TSV helpers ----
 # col FILE NAME: the values of column NAME (one per data row).

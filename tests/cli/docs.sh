@@ -37,27 +37,7 @@ TOP=$PWD
 DOC_TIMEOUT=60
 SLOW_SECONDS=5
 
-n=0
-nfail=0
-ok() {
-    n=$((n + 1))
-    echo "ok $n - $1"
-}
-not_ok() {
-    n=$((n + 1))
-    nfail=$((nfail + 1))
-    echo "not ok $n - $1"
-    shift
-    for d in "$@"; do
-        printf '#     %s\n' "$d"
-    done
-}
-finish() {
-    echo "1..$n"
-    [ "$nfail" -eq 0 ] && echo "# all $n checks passed" || echo "# $nfail of $n checks failed"
-    [ "$nfail" -eq 0 ]
-    exit $?
-}
+. "$(dirname "$0")/lib/tap.sh"
 
 if [ ! -x "$INITLAB" ]; then
     not_ok "$INITLAB is an executable (make build/initlab)"

@@ -34,21 +34,7 @@ if [ -n "${IL_VALGRIND:-}" ]; then
     EX_DRAWS=200
 fi
 
-n=0
-nfail=0
-ok() {
-    n=$((n + 1))
-    echo "ok $n - $1"
-}
-not_ok() {
-    n=$((n + 1))
-    nfail=$((nfail + 1))
-    echo "not ok $n - $1"
-    shift
-    for d in "$@"; do
-        printf '#     %s\n' "$d"
-    done
-}
+. "$(dirname "$0")/lib/tap.sh"
 check() { # check DESCRIPTION COMMAND...: ok if the command succeeds
     desc=$1
     shift
@@ -57,12 +43,6 @@ check() { # check DESCRIPTION COMMAND...: ok if the command succeeds
     else
         not_ok "$desc" "$(head -c 600 "$TMP/check.out")"
     fi
-}
-finish() {
-    echo "1..$n"
-    [ "$nfail" -eq 0 ] && echo "# all $n checks passed" || echo "# $nfail of $n checks failed"
-    [ "$nfail" -eq 0 ]
-    exit $?
 }
 
 for tool in pkg-config readelf nm; do

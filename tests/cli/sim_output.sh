@@ -37,22 +37,7 @@ dropout_mode init bias_init mode input cov_limit se"
 # Columns a TSV must have, at least.
 TSV_COLUMNS="layer point width mean mean_se q q_se var_within var_between offdiag_mean offdiag_se"
 
-n=0
-nfail=0
-ok() {
-    n=$((n + 1))
-    echo "ok $n - $1"
-}
-# not_ok DESC [DIAGNOSTIC LINE...]
-not_ok() {
-    n=$((n + 1))
-    nfail=$((nfail + 1))
-    echo "not ok $n - $1"
-    shift
-    for d in "$@"; do
-        printf '#     %s\n' "$d"
-    done
-}
+. "$(dirname "$0")/lib/tap.sh"
 # check DESC CMD...: ok if CMD succeeds, else not ok with $why (set by the judges below).
 check() {
     desc=$1
@@ -63,12 +48,6 @@ check() {
     else
         not_ok "$desc" ${why:+"$why"}
     fi
-}
-finish() {
-    echo "1..$n"
-    [ "$nfail" -eq 0 ] && echo "# all $n checks passed" || echo "# $nfail of $n checks failed"
-    [ "$nfail" -eq 0 ]
-    exit $?
 }
 
 if [ ! -x "$INITLAB" ]; then
