@@ -69,7 +69,7 @@ static const il_optdef sim_opts[] = {
 static const char *const formats[] = {"tsv", "json", NULL};
 
 /* --batch auto: the planner's range and the time its pilot runs take. */
-enum { BATCH_AUTO_MAX = 4096 };
+enum { BATCH_DEFAULT = 64, BATCH_AUTO_MAX = 4096 };
 static const double BATCH_AUTO_PILOT_SECONDS = 1.0;
 
 /* --batch auto: runs the planner for the last layer's q, sets cfg->batch, rewrites the batch parameter
@@ -77,7 +77,7 @@ static const double BATCH_AUTO_PILOT_SECONDS = 1.0;
 static int plan_batch(il_mc_cfg *cfg, il_params *ps, size_t at, const il_net *net)
 {
     il_mc_plan plan;
-    cfg->batch = 64; /* the default, for the comparison the plan reports */
+    cfg->batch = BATCH_DEFAULT; /* for the comparison the plan reports */
     il_status st = il_mc_plan_batch(cfg, il_net_layers(net), 0, BATCH_AUTO_MAX, BATCH_AUTO_PILOT_SECONDS, &plan);
     if (st == IL_ENUMERIC)
         return il_fail(CMD, "--batch auto: a pilot run overflowed (non-finite values); reduce the gain or the depth");
@@ -87,12 +87,12 @@ static int plan_batch(il_mc_cfg *cfg, il_params *ps, size_t at, const il_net *ne
     snprintf(ps->p[at].value, sizeof ps->p[at].value, "%zu", plan.batch);
     il_params_add(ps, "batch_plan", 0,
                   "auto: minimises SE^2 x time of the last layer's q; V_between=%.4g V_within=%.4g, "
-                  "seconds per draw=%.3g+%.3g*B, cost at B=64 / at the choice = %.3g",
-                  plan.v_between, plan.v_within, plan.t0, plan.t1,
+                  "seconds per draw=%.3g+%.3g*B, cost at B=%d / at the choice = %.3g",
+                  plan.v_between, plan.v_within, plan.t0, plan.t1, BATCH_DEFAULT,
                   plan.cost > 0.0 ? plan.cost_given / plan.cost : 1.0);
     fprintf(stderr, "initlab sim: --batch auto chose B = %zu (variance between networks %.4g, within %.4g; "
-            "%.3g + %.3g*B seconds per draw; %.2fx less SE^2 x time than B = 64)\n", plan.batch, plan.v_between,
-            plan.v_within, plan.t0, plan.t1, plan.cost > 0.0 ? plan.cost_given / plan.cost : 1.0);
+            "%.3g + %.3g*B seconds per draw; %.2fx less SE^2 x time than B = %d)\n", plan.batch, plan.v_between,
+            plan.v_within, plan.t0, plan.t1, plan.cost > 0.0 ? plan.cost_given / plan.cost : 1.0, BATCH_DEFAULT);
     return 0;
 }
 
@@ -327,12 +327,12 @@ static int sim_rank(il_mpi *m, int argc, char **argv)
     int procs = omp_get_num_procs();
     const char *batch_text = il_cmdopts_get(&o, "batch");
     int batch_auto = batch_text && strcmp(batch_text, "auto") == 0;
+    cfg.batch = BATCH_DEFAULT;
     if (batch_auto)
         cfg.batch = BATCH_AUTO_MAX; /* for the network's checks; the planner chooses below */
     else if (batch_text && il_parse_size(batch_text, 1, 10000000, &cfg.batch) != IL_OK)
         return il_usage_error(CMD, "--batch must be an integer in [1, 10000000] or 'auto', got '%s'", batch_text);
     if ((rc = il_cli_size(CMD, &o, "draws", 1, 1000000000, 1000, &cfg.draws)) ||
-        (!batch_auto && (rc = il_cli_size(CMD, &o, "batch", 1, 10000000, 64, &cfg.batch))) ||
         (rc = il_cli_size(CMD, &o, "cov-limit", 1, 1024, IL_MC_COV_LIMIT_DEFAULT, &cov_limit)) ||
         (rc = il_cli_u64(CMD, &o, "seed", 1, &cfg.seed)) ||
         (rc = il_cli_size(CMD, &o, "threads", 1, 256, (size_t)(procs > 0 ? procs : 1), &threads)) ||
